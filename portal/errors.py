@@ -1,0 +1,38 @@
+"""Friendly error pages: never a stack trace, always a way back."""
+
+from flask import Flask, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: ("Something was wrong with that request", "Please go back and try again."),
+    403: ("You do not have access to this page", "If you think you should, ask your program staff."),
+    404: ("Page not found", "The page may have moved, or you may not have access to it."),
+    405: ("That action is not available here", "Please go back and try again."),
+    413: ("That upload is too large", "Each file may be at most 10 MB. Nothing else on the page was changed."),
+    429: ("Too many attempts", "Please wait a few minutes before trying again."),
+    500: ("Something went wrong on our side", "The problem has been logged. Please try again in a moment."),
+}
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def handle_http_error(error: HTTPException):
+    code = error.code or 500
+    title, hint = MESSAGES.get(code, (error.name, "Please go back and try again."))
+    if _wants_json():
+        return jsonify(error=title, detail=hint), code
+    return render_template("error.html", code=code, title=title, hint=hint), code
+
+
+def handle_unexpected_error(error: Exception):
+    if isinstance(error, HTTPException):
+        return handle_http_error(error)
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return handle_http_error(InternalServerError())
+
+
+def init_errors(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected_error)

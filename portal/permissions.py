@@ -1,0 +1,53 @@
+"""Who may do what: every access rule of the portal, as small predicates (also available in templates)."""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+
+def is_staff(user) -> bool:
+    return bool(user.is_authenticated and user.is_staff)
+
+
+def can_view_submission(user, submission) -> bool:
+    """The author and staff see a submission. (Assigned reviewers are added with review routing.)"""
+    if not user.is_authenticated:
+        return False
+    if submission.educator_id == user.id:
+        return True
+    return user.is_staff
+
+
+def can_edit_submission(user, submission) -> bool:
+    """Only the author writes, and only while the current version is a draft."""
+    return bool(
+        user.is_authenticated and submission.educator_id == user.id and submission.current_version.is_editable
+    )
+
+
+def can_withdraw_submission(user, submission) -> bool:
+    return bool(
+        user.is_authenticated and submission.educator_id == user.id and submission.current_version.is_withdrawable
+    )
+
+
+def require_staff(view):
+    """Signed-in staff only; anyone else signed in gets 403, anonymous users are sent to sign in."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not is_staff(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+TEMPLATE_PREDICATES = {
+    "is_staff": is_staff,
+    "can_view_submission": can_view_submission,
+    "can_edit_submission": can_edit_submission,
+    "can_withdraw_submission": can_withdraw_submission,
+}

@@ -1,0 +1,235 @@
+"""Submissions: starting, saving, submitting, withdrawing and revising. Every state change goes through transition()."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from portal import audit
+from portal.audit import utcnow
+from portal.catalog.models import Credential
+from portal.extensions import db
+from portal.submissions import uploads
+from portal.submissions.models import Artifact, State, Submission, Version
+from portal.submissions.validation import Problem, submission_problems, word_limit_problems
+
+# (from, to): the life cycle. NOT_YET -> DRAFT opens a new version; the decided one is kept as it is.
+TRANSITIONS = {
+    (State.DRAFT, State.SUBMITTED),
+    (State.DRAFT, State.WITHDRAWN),
+    (State.SUBMITTED, State.IN_REVIEW),
+    (State.SUBMITTED, State.WITHDRAWN),
+    (State.IN_REVIEW, State.EARNED),
+    (State.IN_REVIEW, State.NOT_YET),
+    (State.NOT_YET, State.DRAFT),
+}
+OPEN_STATES = (State.DRAFT, State.SUBMITTED, State.IN_REVIEW, State.NOT_YET, State.EARNED)
+
+
+class SubmissionError(Exception):
+    """An action the submission's state or its author's record does not allow."""
+
+
+class TransitionNotAllowed(SubmissionError):
+    pass
+
+
+class NotReady(SubmissionError):
+    """Submit was refused; .problems lists every reason, each tied to its field."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problem(s) to fix before submitting")
+        self.problems = problems
+
+
+@dataclass
+class EditConflict(SubmissionError):
+    """The draft was saved elsewhere (another tab) after this copy was loaded."""
+
+    version: Version
+
+
+def transition(submission: Submission, to: State, *, actor) -> Version:
+    """Move the current version to state `to`, or refuse. Writes the audit entry. Returns the current version."""
+    version = submission.current_version
+    if (State(version.state), to) not in TRANSITIONS:
+        raise TransitionNotAllowed(f"A {State(version.state).label.lower()} version cannot become {to.label.lower()}.")
+    now = utcnow()
+    if to == State.DRAFT:
+        version = _open_new_version(submission, version)
+    else:
+        version.state = to
+        if to == State.SUBMITTED:
+            version.submitted_at = now
+        elif to in (State.EARNED, State.NOT_YET):
+            version.decided_at = now
+        elif to == State.WITHDRAWN:
+            version.withdrawn_at = now
+    db.session.flush()
+    audit.record(f"submission.{to.value}", actor=actor, subject=submission, version=version.number)
+    return version
+
+
+def _open_new_version(submission: Submission, previous: Version) -> Version:
+    version = Version(
+        number=previous.number + 1,
+        requirements=previous.requirements,
+        answers=previous.answers,
+        artifacts=[_copy_artifact(a) for a in previous.artifacts],
+    )
+    submission.versions.append(version)
+    return version
+
+
+def _copy_artifact(artifact: Artifact) -> Artifact:
+    return Artifact(
+        part_key=artifact.part_key, stored_name=artifact.stored_name, original_name=artifact.original_name,
+        kind=artifact.kind, size=artifact.size, sha256=artifact.sha256,
+    )
+
+
+def earned_credential_ids(educator) -> set[int]:
+    query = (
+        select(Submission.credential_id)
+        .join(Version)
+        .where(Submission.educator_id == educator.id, Version.state == State.EARNED)
+    )
+    return set(db.session.scalars(query))
+
+
+def missing_prerequisites(educator, credential: Credential) -> list[Credential]:
+    """The prerequisites of credential that educator has not earned yet, in stack order."""
+    if not credential.prerequisites:
+        return []
+    earned = earned_credential_ids(educator)
+    return [p for p in credential.prerequisites if p.id not in earned]
+
+
+def find_open_submission(educator, credential: Credential) -> Submission | None:
+    """The educator's submission for credential that is not withdrawn, if any: there is at most one."""
+    query = (
+        select(Submission)
+        .where(Submission.educator_id == educator.id, Submission.credential_id == credential.id)
+        .options(selectinload(Submission.versions))
+        .order_by(Submission.id.desc())
+    )
+    for submission in db.session.scalars(query):
+        if submission.state != State.WITHDRAWN:
+            return submission
+    return None
+
+
+def start_submission(*, educator, credential: Credential) -> Submission:
+    """Open a draft against the credential's current requirements, or return the one already open.
+    After a withdrawal the new draft starts from the withdrawn text, so nothing written is lost."""
+    missing = missing_prerequisites(educator, credential)
+    if missing:
+        names = ", ".join(f"“{c.title}”" for c in missing)
+        raise SubmissionError(f"Earn {names} before submitting this credential.")
+    existing = find_open_submission(educator, credential)
+    if existing:
+        return existing
+    previous = _latest_withdrawn(educator, credential)
+    answers = previous.current_version.answers if previous else {}
+    submission = Submission(educator=educator, credential=credential)
+    submission.versions.append(Version(number=1, requirements=credential.requirements, answers=answers))
+    db.session.add(submission)
+    db.session.flush()
+    audit.record("submission.start", actor=educator, subject=submission)
+    return submission
+
+
+def _latest_withdrawn(educator, credential: Credential) -> Submission | None:
+    # Called when no open submission exists, so the latest one, if any, was withdrawn.
+    query = (
+        select(Submission)
+        .where(Submission.educator_id == educator.id, Submission.credential_id == credential.id)
+        .order_by(Submission.id.desc())
+        .limit(1)
+    )
+    return db.session.scalar(query)
+
+
+def save_draft(*, educator, submission: Submission, answers: dict, base_revision: int) -> list[Problem]:
+    """Save answers over the draft if nobody saved since base_revision; otherwise raise EditConflict and
+    change nothing. Returns the warnings (words over a limit): a draft may exceed them, a submission may not."""
+    version = _editable_version(educator, submission)
+    result = db.session.execute(
+        update(Version)
+        .where(Version.id == version.id, Version.revision == base_revision, Version.state == State.DRAFT)
+        .values(answers=answers, revision=Version.revision + 1, saved_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(version)
+    if result.rowcount != 1:
+        raise EditConflict(version)
+    return word_limit_problems(version.requirements.parts, answers)
+
+
+def _editable_version(educator, submission: Submission) -> Version:
+    version = submission.current_version
+    if submission.educator_id != educator.id or not version.is_editable:
+        raise SubmissionError("This version has been submitted and can no longer be changed.")
+    return version
+
+
+def submit(*, educator, submission: Submission) -> Version:
+    """Freeze the draft and send it for review, or raise NotReady listing every problem at once."""
+    version = _editable_version(educator, submission)
+    missing = missing_prerequisites(educator, submission.credential)
+    if missing:
+        raise SubmissionError(f"Earn “{missing[0].title}” before submitting this credential.")
+    file_counts = {}
+    for artifact in version.artifacts:
+        file_counts[artifact.part_key] = file_counts.get(artifact.part_key, 0) + 1
+    problems = submission_problems(version.requirements.parts, version.answers, file_counts)
+    if problems:
+        raise NotReady(problems)
+    return transition(submission, State.SUBMITTED, actor=educator)
+
+
+def withdraw(*, educator, submission: Submission) -> Version:
+    """Take a draft or a submitted version back before review starts."""
+    if submission.educator_id != educator.id:
+        raise SubmissionError("Only the author can withdraw a submission.")
+    return transition(submission, State.WITHDRAWN, actor=educator)
+
+
+def add_artifact(*, educator, submission: Submission, part_key: str, stream, filename: str, config) -> Artifact:
+    """Check a file by its content and attach it to the draft. Raises uploads.UploadRejected with the reason."""
+    version = _editable_version(educator, submission)
+    name = uploads.safe_display_name(filename)
+    if len(version.artifacts) >= config["UPLOAD_MAX_FILES"]:
+        limit = config["UPLOAD_MAX_FILES"]
+        raise uploads.UploadRejected(f"“{name}” was not added: a submission can have at most {limit} files.")
+    file_type, size, digest = uploads.check_upload(stream, filename, max_bytes=config["UPLOAD_MAX_BYTES"])
+    stored_name = uploads.store_upload(stream, Path(config["UPLOAD_FOLDER"]))
+    artifact = Artifact(
+        part_key=part_key, stored_name=stored_name, original_name=name, kind=file_type.kind, size=size, sha256=digest
+    )
+    version.artifacts.append(artifact)
+    db.session.flush()
+    audit.record("artifact.add", actor=educator, subject=submission, artifact=artifact.id)
+    return artifact
+
+
+def remove_artifact(*, educator, submission: Submission, artifact: Artifact, upload_folder) -> None:
+    """Detach a file from the draft. The stored file is deleted unless an earlier version still carries it."""
+    version = _editable_version(educator, submission)
+    version.artifacts.remove(artifact)
+    db.session.flush()
+    audit.record("artifact.remove", actor=educator, subject=submission, artifact=artifact.id)
+    still_used = db.session.scalar(select(Artifact.id).where(Artifact.stored_name == artifact.stored_name).limit(1))
+    if still_used is None:
+        uploads.stored_path(Path(upload_folder), artifact.stored_name).unlink(missing_ok=True)
+
+
+def list_dashboard(educator) -> list[Submission]:
+    query = (
+        select(Submission)
+        .where(Submission.educator_id == educator.id)
+        .options(selectinload(Submission.versions), selectinload(Submission.credential))
+        .order_by(Submission.created_at.desc())
+    )
+    return list(db.session.scalars(query))

@@ -1,0 +1,240 @@
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from portal import permissions
+from portal.catalog.services import get_credential_or_404
+from portal.extensions import db
+from portal.submissions import services, uploads
+from portal.submissions.forms import (
+    ConfirmForm,
+    answers_from_form,
+    apply_goal_action,
+    base_revision,
+    make_draft_form,
+)
+from portal.submissions.models import Artifact, Submission
+from portal.submissions.validation import word_limit_problems
+from portal.text import count_words, render_markdown
+
+bp = Blueprint("submissions", __name__)
+
+
+def _load_submission(submission_id: int) -> Submission:
+    submission = db.get_or_404(Submission, submission_id)
+    if not permissions.can_view_submission(current_user, submission):
+        abort(404)
+    return submission
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+@bp.get("/my")
+@login_required
+def dashboard():
+    return render_template("submissions/dashboard.html", submissions=services.list_dashboard(current_user))
+
+
+@bp.post("/stacks/<stack_slug>/<credential_slug>/start")
+@login_required
+def start(stack_slug: str, credential_slug: str):
+    credential = get_credential_or_404(stack_slug, credential_slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        submission = services.start_submission(educator=current_user, credential=credential)
+    except services.SubmissionError as error:
+        flash(str(error), "error")
+        return redirect(url_for("catalog.credential", stack_slug=stack_slug, credential_slug=credential_slug))
+    db.session.commit()
+    return redirect(url_for("submissions.edit", submission_id=submission.id))
+
+
+@bp.get("/submissions/<int:submission_id>")
+@login_required
+def edit(submission_id: int):
+    submission = _load_submission(submission_id)
+    version = submission.current_version
+    if not permissions.can_edit_submission(current_user, submission):
+        return redirect(url_for("submissions.version", submission_id=submission.id, number=version.number))
+    parts = version.requirements.parts
+    form = make_draft_form(parts, answers=version.answers, revision=version.revision)
+    warnings = word_limit_problems(parts, version.answers)
+    return render_template("submissions/edit.html", submission=submission, form=form, warnings=warnings)
+
+
+@bp.post("/submissions/<int:submission_id>/save")
+@login_required
+def save(submission_id: int):
+    submission = _load_submission(submission_id)
+    if not permissions.can_edit_submission(current_user, submission):
+        return _refuse_edit(submission)
+    parts = submission.current_version.requirements.parts
+    form = make_draft_form(parts, formdata=request.form)
+    answers = answers_from_form(form, parts)
+    focus = apply_goal_action(form.action.data, parts, answers)
+    try:
+        warnings = services.save_draft(
+            educator=current_user, submission=submission, answers=answers, base_revision=base_revision(form)
+        )
+    except services.EditConflict as conflict:
+        db.session.rollback()
+        return _conflict(submission, form, conflict.version)
+    if _wants_json():
+        db.session.commit()
+        return jsonify(_saved_summary(submission, warnings))
+    file_errors = _attach_files(submission, form, parts)
+    _remove_file(submission, form.action.data)
+    db.session.commit()
+    if file_errors or form.action.data == "submit":
+        return _submit_or_show(submission, form, file_errors)
+    flash("Draft saved.", "success")
+    anchor = f"#{focus}" if focus else ""
+    return redirect(url_for("submissions.edit", submission_id=submission.id) + anchor)
+
+
+def _refuse_edit(submission: Submission):
+    message = "This version has been submitted and can no longer be changed."
+    if _wants_json():
+        return jsonify(error=message), 409
+    flash(message, "error")
+    return redirect(url_for("submissions.edit", submission_id=submission.id))
+
+
+def _saved_summary(submission: Submission, warnings) -> dict:
+    version = submission.current_version
+    return {
+        "revision": version.revision,
+        "saved_at": version.saved_at.isoformat() + "Z",
+        "words": {
+            key: count_words(answer.get("text", "")) for key, answer in version.answers.items() if "text" in answer
+        },
+        "warnings": [{"field": w.field_id, "message": w.message} for w in warnings],
+    }
+
+
+def _conflict(submission: Submission, form, saved_version):
+    """Keep what this tab typed on the page, explain, and let the author choose; nothing is overwritten."""
+    message = (
+        "This draft was saved from another tab or window after you opened this page, so your changes here "
+        "were not saved. Your text is still below. Compare it with the saved text, then choose “Save draft” to keep "
+        "yours, or reload the page to continue with the saved one."
+    )
+    if _wants_json():
+        return jsonify(error=message, conflict=True, revision=saved_version.revision), 409
+    form.revision.data = saved_version.revision
+    return render_template(
+        "submissions/edit.html", submission=submission, form=form, conflict=message, saved=saved_version,
+        warnings=[],
+    ), 409
+
+
+def _attach_files(submission: Submission, form, parts) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for part in parts:
+        if not part.accepts_artifacts:
+            continue
+        for file in form[part.key].files.data or []:
+            if not getattr(file, "filename", ""):
+                continue
+            try:
+                services.add_artifact(
+                    educator=current_user, submission=submission, part_key=part.key, stream=file.stream,
+                    filename=file.filename, config=current_app.config,
+                )
+            except uploads.UploadRejected as error:
+                errors.setdefault(f"{part.key}-files", []).append(str(error))
+    return errors
+
+
+def _remove_file(submission: Submission, action: str | None) -> None:
+    verb, _, artifact_id = (action or "").partition(":")
+    if verb != "remove-file" or not artifact_id.isdigit():
+        return
+    artifact = _load_artifact(submission, int(artifact_id))
+    services.remove_artifact(
+        educator=current_user, submission=submission, artifact=artifact,
+        upload_folder=current_app.config["UPLOAD_FOLDER"],
+    )
+    flash(f"Removed “{artifact.original_name}”.", "success")
+
+
+def _submit_or_show(submission: Submission, form, file_errors):
+    problems = []
+    if not file_errors:
+        try:
+            services.submit(educator=current_user, submission=submission)
+        except services.NotReady as not_ready:
+            problems = not_ready.problems
+        except services.SubmissionError as error:
+            flash(str(error), "error")
+            return redirect(url_for("submissions.edit", submission_id=submission.id))
+        else:
+            db.session.commit()
+            flash(f"Submitted. “{submission.credential.title}” is now waiting for a reviewer.", "success")
+            return redirect(url_for("submissions.version", submission_id=submission.id, number=1
+                                    if len(submission.versions) == 1 else submission.current_version.number))
+    version = submission.current_version
+    fresh = make_draft_form(version.requirements.parts, answers=version.answers, revision=version.revision)
+    return render_template(
+        "submissions/edit.html", submission=submission, form=fresh, problems=problems, file_errors=file_errors,
+        warnings=word_limit_problems(version.requirements.parts, version.answers),
+    ), 422
+
+
+@bp.post("/submissions/<int:submission_id>/withdraw")
+@login_required
+def withdraw(submission_id: int):
+    submission = _load_submission(submission_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.withdraw(educator=current_user, submission=submission)
+    except services.SubmissionError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("Your submission was withdrawn. You can start again from the credential page; your text is kept.",
+              "success")
+    return redirect(url_for("submissions.version", submission_id=submission.id,
+                            number=submission.current_version.number))
+
+
+@bp.get("/submissions/<int:submission_id>/versions/<int:number>")
+@login_required
+def version(submission_id: int, number: int):
+    submission = _load_submission(submission_id)
+    version = next((v for v in submission.versions if v.number == number), None)
+    if version is None:
+        abort(404)
+    return render_template("submissions/version.html", submission=submission, version=version)
+
+
+def _load_artifact(submission: Submission, artifact_id: int) -> Artifact:
+    artifact = db.get_or_404(Artifact, artifact_id)
+    if artifact.version.submission_id != submission.id:
+        abort(404)
+    return artifact
+
+
+@bp.get("/submissions/<int:submission_id>/files/<int:artifact_id>")
+@login_required
+def download(submission_id: int, artifact_id: int):
+    artifact = _load_artifact(_load_submission(submission_id), artifact_id)
+    file_type = uploads.ALLOWED_TYPES[artifact.kind]
+    path = uploads.stored_path(current_app.config["UPLOAD_FOLDER"], artifact.stored_name)
+    name = artifact.original_name
+    if not name.lower().endswith(file_type.extension):
+        name += file_type.extension
+    response = send_file(path, mimetype=file_type.mime, as_attachment=True, download_name=name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.post("/preview")
+@login_required
+def preview():
+    text = request.get_json(silent=True, force=True) or {}
+    body = str(text.get("text", ""))[:100_000]
+    return jsonify(html=str(render_markdown(body)), words=count_words(body))
