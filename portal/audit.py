@@ -1,6 +1,6 @@
 """The audit log: who did what to which object, and from where."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import has_request_context, request
 from sqlalchemy import JSON, ForeignKey, String
@@ -10,7 +10,7 @@ from portal.extensions import db
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class AuditEvent(db.Model):
@@ -31,7 +31,7 @@ def record(action: str, *, actor=None, subject=None, **detail) -> AuditEvent:
     event = AuditEvent(
         action=action,
         actor_id=getattr(actor, "id", None),
-        subject_type=type(subject).__tablename__ if subject is not None else None,
+        subject_type=getattr(subject, "__tablename__", None),
         subject_id=getattr(subject, "id", None),
         address=request.remote_addr if has_request_context() else None,
         detail=detail,

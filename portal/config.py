@@ -3,7 +3,7 @@
 import os
 from datetime import timedelta
 
-DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 -- known on purpose: production refuses it
 
 
 def _env_int(name: str, default: int) -> int:
@@ -56,7 +56,7 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-secret-key"
+    SECRET_KEY = "test-secret-key"  # noqa: S105 -- tests only
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     PASSWORD_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
     WTF_CSRF_ENABLED = False

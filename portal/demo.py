@@ -17,7 +17,7 @@ from portal.submissions.models import State
 
 bp = Blueprint("demo", __name__, cli_group=None)
 
-DEMO_PASSWORD = "demo-password"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 -- printed on the console by design; never in production
 DEMO_ACCOUNTS = [
     # email, name, organization, roles, what the account shows
     ("educator@example.org", "Dana Whitfield", "Riverside Unified School District", ("educator",),
@@ -76,7 +76,7 @@ def demo_command():
     if not current_app.config.get("DEBUG") and current_app.config["SESSION_COOKIE_SECURE"]:
         raise click.ClickException("Demo accounts are not created in production.")
     rows = seed_demo()
-    click.echo("\nDemo accounts (password for all: %s)" % DEMO_PASSWORD)
+    click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD})")
     for email, _, note in rows:
         click.echo(f"  {email:<24} {note}")
     click.echo("")

@@ -1,6 +1,7 @@
 """Friendly error pages: never a stack trace, always a way back."""
 
 from flask import Flask, current_app, jsonify, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 MESSAGES = {
@@ -23,7 +24,14 @@ def handle_http_error(error: HTTPException):
     title, hint = MESSAGES.get(code, (error.name, "Please go back and try again."))
     if _wants_json():
         return jsonify(error=title, detail=hint), code
+    if _request_has_no_routing():
+        return f"{title}. {hint}", code, {"Content-Type": "text/plain; charset=utf-8"}
     return render_template("error.html", code=code, title=title, hint=hint), code
+
+
+def _request_has_no_routing() -> bool:
+    # An untrusted Host header fails before URL routing exists, so the page template cannot build its links.
+    return request_ctx.url_adapter is None
 
 
 def handle_unexpected_error(error: Exception):

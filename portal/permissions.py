@@ -51,3 +51,8 @@ TEMPLATE_PREDICATES = {
     "can_edit_submission": can_edit_submission,
     "can_withdraw_submission": can_withdraw_submission,
 }
+
+
+def signed_in_user():
+    """The real User behind current_user, for services and the ORM (which cannot take Flask-Login's proxy)."""
+    return current_user._get_current_object()

@@ -12,7 +12,9 @@ bp = Blueprint("accounts_cli", __name__, cli_group="accounts")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--organization", default="")
-@click.option("--role", "roles", multiple=True, type=click.Choice(ROLE_CHOICES), default=["reviewer"], show_default=True)
+@click.option(
+    "--role", "roles", multiple=True, type=click.Choice(ROLE_CHOICES), default=["reviewer"], show_default=True
+)
 @click.password_option()
 def create(email, name, organization, roles, password):
     """Create an account, for example a reviewer or a staff member."""

@@ -6,7 +6,7 @@ from portal.accounts import services
 from portal.accounts.forms import ChangePasswordForm, CreateAccountForm, SignInForm, SignUpForm
 from portal.accounts.models import User
 from portal.extensions import db, limiter, login_manager
-from portal.permissions import require_staff
+from portal.permissions import require_staff, signed_in_user
 from portal.security import is_safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -91,12 +91,12 @@ def change_password():
     if form.validate_on_submit():
         try:
             services.change_password(
-                user=current_user, current_password=form.current_password.data, new_password=form.new_password.data
+                user=signed_in_user(), current_password=form.current_password.data, new_password=form.new_password.data
             )
         except services.AccountError as error:
             form[error.field].errors.append(str(error))
         else:
-            login_user(current_user)
+            login_user(signed_in_user())
             db.session.commit()
             flash("Your password has been changed. Other browsers have been signed out.", "success")
             return redirect(_home())
@@ -111,7 +111,7 @@ def people():
         try:
             user = services.create_user(
                 email=form.email.data, name=form.name.data, password=form.password.data,
-                organization=form.organization.data, roles=form.selected_roles(), actor=current_user,
+                organization=form.organization.data, roles=form.selected_roles(), actor=signed_in_user(),
             )
         except services.AccountError as error:
             form[error.field].errors.append(str(error))

@@ -122,7 +122,7 @@ def safe_display_name(filename: str) -> str:
     name = " ".join(name.split())
     if len(name) > DISPLAY_NAME_MAX:
         dot = name.rfind(".")
-        ext = name[dot:] if 0 < dot and len(name) - dot <= 16 else ""
+        ext = name[dot:] if dot > 0 and len(name) - dot <= 16 else ""
         name = name[: DISPLAY_NAME_MAX - len(ext)].rstrip() + ext
     if name.strip(".") == "":
         return "file"

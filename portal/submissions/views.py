@@ -1,9 +1,13 @@
+from pathlib import Path
+
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
+from werkzeug.datastructures import CombinedMultiDict
 
 from portal import permissions
 from portal.catalog.services import get_credential_or_404
 from portal.extensions import db
+from portal.permissions import signed_in_user
 from portal.submissions import services, uploads
 from portal.submissions.forms import (
     ConfirmForm,
@@ -43,7 +47,7 @@ def start(stack_slug: str, credential_slug: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        submission = services.start_submission(educator=current_user, credential=credential)
+        submission = services.start_submission(educator=signed_in_user(), credential=credential)
     except services.SubmissionError as error:
         flash(str(error), "error")
         return redirect(url_for("catalog.credential", stack_slug=stack_slug, credential_slug=credential_slug))
@@ -71,12 +75,12 @@ def save(submission_id: int):
     if not permissions.can_edit_submission(current_user, submission):
         return _refuse_edit(submission)
     parts = submission.current_version.requirements.parts
-    form = make_draft_form(parts, formdata=request.form)
+    form = make_draft_form(parts, formdata=CombinedMultiDict([request.form, request.files]))
     answers = answers_from_form(form, parts)
     focus = apply_goal_action(form.action.data, parts, answers)
     try:
         warnings = services.save_draft(
-            educator=current_user, submission=submission, answers=answers, base_revision=base_revision(form)
+            educator=signed_in_user(), submission=submission, answers=answers, base_revision=base_revision(form)
         )
     except services.EditConflict as conflict:
         db.session.rollback()
@@ -140,7 +144,7 @@ def _attach_files(submission: Submission, form, parts) -> dict[str, list[str]]:
                 continue
             try:
                 services.add_artifact(
-                    educator=current_user, submission=submission, part_key=part.key, stream=file.stream,
+                    educator=signed_in_user(), submission=submission, part_key=part.key, stream=file.stream,
                     filename=file.filename, config=current_app.config,
                 )
             except uploads.UploadRejected as error:
@@ -154,7 +158,7 @@ def _remove_file(submission: Submission, action: str | None) -> None:
         return
     artifact = _load_artifact(submission, int(artifact_id))
     services.remove_artifact(
-        educator=current_user, submission=submission, artifact=artifact,
+        educator=signed_in_user(), submission=submission, artifact=artifact,
         upload_folder=current_app.config["UPLOAD_FOLDER"],
     )
     flash(f"Removed “{artifact.original_name}”.", "success")
@@ -164,7 +168,7 @@ def _submit_or_show(submission: Submission, form, file_errors):
     problems = []
     if not file_errors:
         try:
-            services.submit(educator=current_user, submission=submission)
+            services.submit(educator=signed_in_user(), submission=submission)
         except services.NotReady as not_ready:
             problems = not_ready.problems
         except services.SubmissionError as error:
@@ -190,7 +194,7 @@ def withdraw(submission_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        services.withdraw(educator=current_user, submission=submission)
+        services.withdraw(educator=signed_in_user(), submission=submission)
     except services.SubmissionError as error:
         flash(str(error), "error")
     else:
@@ -223,7 +227,7 @@ def _load_artifact(submission: Submission, artifact_id: int) -> Artifact:
 def download(submission_id: int, artifact_id: int):
     artifact = _load_artifact(_load_submission(submission_id), artifact_id)
     file_type = uploads.ALLOWED_TYPES[artifact.kind]
-    path = uploads.stored_path(current_app.config["UPLOAD_FOLDER"], artifact.stored_name)
+    path = uploads.stored_path(Path(current_app.config["UPLOAD_FOLDER"]), artifact.stored_name)
     name = artifact.original_name
     if not name.lower().endswith(file_type.extension):
         name += file_type.extension

@@ -1,0 +1,34 @@
+# Everyday commands. The test logic lives in scripts/test.sh so CI and people run the same thing.
+
+PYTHON ?= python3
+VENV := .venv
+# Recipes use the project's virtualenv without anyone having to activate it.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export VIRTUAL_ENV := $(CURDIR)/$(VENV)
+
+.PHONY: venv run test lint clean
+
+venv: $(VENV)/.installed
+
+# Reinstalls only when a requirements file changes.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: venv
+	flask --app wsgi db upgrade
+	flask --app wsgi demo
+	@echo "Open http://127.0.0.1:$${PORT:-5000}"
+	flask --app wsgi run --host 127.0.0.1 --port $${PORT:-5000}
+
+test: venv
+	bash scripts/test.sh
+
+lint: venv
+	ruff check .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache test-results
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# The one test command (make test, and CI through .ci/run). Runs every step even when an
+# earlier one fails, so one run shows everything, then prints a summary and exits non-zero
+# if any step failed.
+#
+#   CI=true             PostgreSQL and browser tests are required; Chromium is installed if missing.
+#   INSTALL_CHROMIUM=1  outside CI, install Chromium with apt-get when running as root.
+#   PG_SERVER           where PostgreSQL is (default postgres@127.0.0.1:5432, trust auth).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+if [[ -d .venv/bin ]]; then
+    export PATH="$ROOT/.venv/bin:$PATH"
+fi
+
+CI=${CI:-false}
+PG_SERVER=${PG_SERVER:-postgres@127.0.0.1:5432}
+# Steps pick their settings explicitly so a developer's exported variables cannot leak in.
+unset DATABASE_URL TEST_DATABASE_URL PORTAL_INSTANCE
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+names=() results=() times=() notes=()
+
+# A step calls this to report that it did not run (and why); it then returns 0.
+skip() {
+    echo "SKIPPED: $1"
+    echo "$1" > "$WORK/skip"
+}
+
+run_step() {
+    local name=$1 rc start=$SECONDS
+    shift
+    printf '\n==== %s ====\n' "$name"
+    rm -f "$WORK/skip"
+    # A subshell with its own errexit: the first failing command ends the step, not the script.
+    set +e
+    (set -e; "$@")
+    rc=$?
+    set -e
+    names+=("$name")
+    times+=("$((SECONDS - start))s")
+    if [[ $rc -ne 0 ]]; then
+        results+=(FAILED) notes+=("exit code $rc")
+    elif [[ -f $WORK/skip ]]; then
+        results+=(SKIPPED) notes+=("$(cat "$WORK/skip")")
+    else
+        results+=(passed) notes+=("")
+    fi
+}
+
+step_lint() {
+    # One line per finding keeps the log short; run plain `ruff check .` for the full context.
+    ruff check --output-format concise .
+}
+
+# Runs against whatever DATABASE_URL is set: every migration from empty, then checks that
+# the models and the migrations agree (a model change without its migration fails here).
+migrate_and_check() {
+    PORTAL_CONFIG=development flask --app wsgi db upgrade
+    PORTAL_CONFIG=development flask --app wsgi db check
+}
+
+step_migrations_sqlite() {
+    export PORTAL_INSTANCE="$WORK/instance-sqlite"
+    export DATABASE_URL="sqlite:///$WORK/migrations.db"
+    migrate_and_check
+}
+
+step_pytest_sqlite() {
+    PORTAL_CONFIG=test pytest -m "not browser"
+}
+
+# Runs SQL on the server's maintenance database (psycopg comes with the app's requirements).
+pg_admin() {
+    python - "$PG_SERVER" "$1" <<'EOF'
+import sys, psycopg
+with psycopg.connect(f"postgresql://{sys.argv[1]}/postgres", autocommit=True, connect_timeout=3) as conn:
+    conn.execute(sys.argv[2])
+EOF
+}
+
+# Both PostgreSQL steps start from a fresh database of their own, dropped again on exit.
+PG_DB="portal_test_$$"
+PG_URL="postgresql+psycopg://$PG_SERVER/$PG_DB"
+
+fresh_pg_database() {
+    if [[ $PG_UP != true ]]; then
+        if [[ $CI == true ]]; then
+            echo "FAILED: PostgreSQL not reachable at ${PG_SERVER#*@} (required in CI)"
+            return 1
+        fi
+        skip "PostgreSQL not reachable at ${PG_SERVER#*@}"
+        return 2
+    fi
+    pg_admin "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)"
+    pg_admin "CREATE DATABASE $PG_DB"
+    echo "-- fresh database $PG_DB"
+}
+
+step_migrations_postgres() {
+    local rc=0
+    fresh_pg_database || rc=$?
+    [[ $rc -eq 0 ]] || return $(( rc == 2 ? 0 : rc ))
+    DATABASE_URL="$PG_URL" migrate_and_check
+}
+
+step_pytest_postgres() {
+    local rc=0
+    fresh_pg_database || rc=$?
+    [[ $rc -eq 0 ]] || return $(( rc == 2 ? 0 : rc ))
+    TEST_DATABASE_URL="$PG_URL" PORTAL_CONFIG=test pytest -m "not browser"
+}
+
+have_chromium() {
+    { [[ -x /usr/bin/chromium ]] || command -v chromium >/dev/null; } && command -v chromedriver >/dev/null
+}
+
+step_browser() {
+    # TODO(lead): once tests/browser/ is committed, make a missing directory a failure in CI.
+    if [[ ! -d tests/browser ]]; then
+        skip "no browser tests yet (tests/browser/ does not exist)"
+        return 0
+    fi
+    if ! have_chromium; then
+        if [[ $CI == true || ( $(id -u) == 0 && ${INSTALL_CHROMIUM:-} == 1 ) ]]; then
+            echo "-- installing chromium and chromium-driver with apt-get"
+            apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+        else
+            skip "chromium not found (as root, INSTALL_CHROMIUM=1 installs it with apt-get)"
+            return 0
+        fi
+    fi
+    local rc=0
+    PORTAL_CONFIG=test pytest -m browser tests/browser || rc=$?
+    if [[ $rc -eq 5 ]]; then
+        # pytest exit code 5: no tests were collected.
+        if [[ $CI == true ]]; then
+            echo "FAILED: no browser tests collected in tests/browser (they are required in CI)"
+            return 1
+        fi
+        skip "no browser tests collected in tests/browser"
+        return 0
+    fi
+    return "$rc"
+}
+
+run_step "1. ruff check" step_lint
+run_step "2. migrations on empty SQLite (upgrade + check)" step_migrations_sqlite
+run_step "3. pytest on SQLite (not browser)" step_pytest_sqlite
+PG_UP=false
+if pg_admin "SELECT 1" 2>/dev/null; then
+    PG_UP=true
+    trap 'pg_admin "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" || true; rm -rf "$WORK"' EXIT
+fi
+run_step "4. migrations on empty PostgreSQL (upgrade + check)" step_migrations_postgres
+run_step "5. pytest on PostgreSQL (not browser)" step_pytest_postgres
+run_step "6. browser tests (Chromium)" step_browser
+
+printf '\n==== summary (CI=%s, %ss in all) ====\n' "$CI" "$SECONDS"
+failed=0
+for i in "${!names[@]}"; do
+    printf '%-8s %6s  %s%s\n' "${results[$i]}" "${times[$i]}" "${names[$i]}" "${notes[$i]:+  -- ${notes[$i]}}"
+    [[ ${results[$i]} == FAILED ]] && failed=1
+done
+exit "$failed"

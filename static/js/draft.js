@@ -1,0 +1,155 @@
+// The draft page: autosave while typing, Markdown preview, and a clear stop when another tab saved first.
+// Without this script the page still works: "Save draft" and the goal buttons post the whole form.
+import { setServerCount } from "./wordcount.js";
+
+const form = document.getElementById("draft-form");
+const statusLine = document.getElementById("save-status");
+
+function csrfToken() {
+  return form.querySelector("input[name=csrf_token]").value;
+}
+
+function setStatus(state, text) {
+  statusLine.dataset.state = state;
+  statusLine.textContent = text;
+}
+
+function timeNow() {
+  return new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+// Files are uploaded only by an explicit save, never by autosave.
+function textFields() {
+  const data = new FormData(form);
+  for (const [name, value] of [...data.entries()]) {
+    if (value instanceof File) data.delete(name);
+  }
+  data.set("action", "autosave");
+  return data;
+}
+
+function showConflict(message) {
+  let banner = document.getElementById("conflict-banner");
+  if (!banner) {
+    banner = document.createElement("div");
+    banner.id = "conflict-banner";
+    banner.className = "error-summary conflict-banner";
+    banner.setAttribute("role", "alert");
+    form.before(banner);
+  }
+  banner.textContent = message;
+}
+
+// The text of each essay as last sent, so a late server count never overwrites a newer live count.
+const lastSent = new Map();
+
+const autosave = {
+  timer: null,
+  inFlight: null,
+  dirty: false,
+  stopped: false,
+
+  schedule() {
+    this.dirty = true;
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    const seconds = Number(form.dataset.autosaveSeconds || 3);
+    this.timer = setTimeout(() => this.run(), seconds * 1000);
+  },
+
+  async run() {
+    clearTimeout(this.timer);
+    if (this.inFlight) await this.inFlight;
+    if (!this.dirty || this.stopped) return;
+    this.dirty = false;
+    this.inFlight = this.post().finally(() => { this.inFlight = null; });
+    return this.inFlight;
+  },
+
+  async post() {
+    setStatus("saving", "Saving…");
+    for (const textarea of form.querySelectorAll("textarea[data-word-limit]")) lastSent.set(textarea.id, textarea.value);
+    let response;
+    try {
+      response = await fetch(form.action, {
+        method: "POST",
+        body: textFields(),
+        headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+        credentials: "same-origin",
+      });
+    } catch {
+      this.dirty = true;
+      setStatus("error", "Not saved: the connection was lost. Your text is still here; we will try again.");
+      this.timer = setTimeout(() => this.run(), 10000);
+      return;
+    }
+    const body = await response.json().catch(() => ({}));
+    if (response.ok) return this.saved(body);
+    this.stopped = true;
+    if (response.status === 409 && body.conflict) {
+      setStatus("conflict", "Not saved: this draft was changed in another tab.");
+      showConflict(body.error);
+    } else {
+      setStatus("error", body.error || "Not saved. Use “Save draft” to try again; your text is still here.");
+    }
+  },
+
+  saved(body) {
+    form.querySelector("input[name=revision]").value = body.revision;
+    for (const [key, words] of Object.entries(body.words || {})) {
+      const textarea = document.getElementById(`${key}-text`);
+      if (textarea && textarea.value === lastSent.get(textarea.id)) setServerCount(textarea, words);
+    }
+    setStatus("saved", `Saved at ${timeNow()}`);
+  },
+};
+
+form.addEventListener("input", (event) => {
+  if (event.target.type === "file") return;
+  autosave.schedule();
+});
+
+// An explicit save or submit must carry the revision of any autosave still on its way.
+form.addEventListener("submit", async (event) => {
+  if (!autosave.inFlight) return;
+  event.preventDefault();
+  await autosave.inFlight;
+  form.requestSubmit(event.submitter);
+});
+
+form.addEventListener("focusout", () => {
+  if (autosave.dirty) autosave.run();
+});
+
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "hidden" && autosave.dirty) autosave.run();
+});
+
+window.addEventListener("beforeunload", (event) => {
+  if (autosave.dirty && !form.dataset.submitting) event.preventDefault();
+});
+
+form.addEventListener("submit", (event) => {
+  if (event.defaultPrevented) return;
+  form.dataset.submitting = "1";
+  autosave.stopped = true;
+  clearTimeout(autosave.timer);
+});
+
+for (const details of document.querySelectorAll("details[data-preview-for]")) {
+  details.addEventListener("toggle", async () => {
+    if (!details.open) return;
+    const source = document.getElementById(details.dataset.previewFor);
+    const target = details.querySelector(".preview-body");
+    const response = await fetch(form.dataset.previewUrl, {
+      method: "POST",
+      body: JSON.stringify({ text: source.value }),
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+      credentials: "same-origin",
+    });
+    if (response.ok) {
+      // The server renders with the same sanitizer as every other page: the HTML is safe to insert.
+      target.innerHTML = (await response.json()).html;
+    }
+  });
+}
