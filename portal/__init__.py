@@ -8,12 +8,18 @@ from flask import Flask
 from portal import demo
 from portal.accounts import cli as accounts_cli
 from portal.accounts import views as accounts_views
+from portal.audit import utcnow
 from portal.catalog import cli as catalog_cli
 from portal.catalog import views as catalog_views
+from portal.cohorts import views as cohorts_views
 from portal.config import CONFIGS, ProductionConfig
 from portal.errors import init_errors
 from portal.extensions import csrf, db, limiter, login_manager, migrate
+from portal.notifications import cli as notifications_cli
+from portal.notifications import views as notifications_views
 from portal.permissions import TEMPLATE_PREDICATES
+from portal.reviews import staff_views as staff_reviews_views
+from portal.reviews import views as reviews_views
 from portal.security import check_production_settings, init_security
 from portal.submissions import views as submissions_views
 from portal.text import count_words, render_markdown
@@ -64,7 +70,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     for blueprint in (
-        catalog_views.bp, accounts_views.bp, submissions_views.bp, accounts_cli.bp, catalog_cli.bp, demo.bp
+        catalog_views.bp, accounts_views.bp, submissions_views.bp, reviews_views.bp, staff_reviews_views.bp,
+        cohorts_views.bp, notifications_views.bp, accounts_cli.bp, catalog_cli.bp, notifications_cli.bp, demo.bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -74,3 +81,4 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
     app.jinja_env.globals["config_value"] = app.config.get
     app.jinja_env.globals["count_words"] = count_words
+    app.context_processor(lambda: {"now_utc": utcnow()})

@@ -46,6 +46,20 @@ class Config:
     HSTS = False
     TRUSTED_HOSTS = [h for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h] or None
 
+    REVIEW_DUE_DAYS = _env_int("REVIEW_DUE_DAYS", 14)
+    REVIEW_REMINDER_DAYS = _env_int("REVIEW_REMINDER_DAYS", 3)
+    CALIBRATION_SHARE = float(os.environ.get("CALIBRATION_SHARE", "0.10"))
+    COACHING_AFTER_NOT_YET = _env_int("COACHING_AFTER_NOT_YET", 3)
+    COHORT_MIN_GROUP = _env_int("COHORT_MIN_GROUP", 10)
+    INVITATION_DAYS = _env_int("INVITATION_DAYS", 7)
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")  # unset: messages are printed on the console
+    MAIL_PORT = _env_int("MAIL_PORT", 587)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1") == "1"
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Micro-credential Portal <no-reply@example.org>")
+
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long drafting sessions keep working
     AUTOSAVE_SECONDS = 3
 
@@ -61,6 +75,7 @@ class TestConfig(Config):
     PASSWORD_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    CALIBRATION_SHARE = 0.0  # tests that need double scoring set it
 
 
 class ProductionConfig(Config):

@@ -45,14 +45,40 @@ def require_staff(view):
     return wrapped
 
 
-TEMPLATE_PREDICATES = {
-    "is_staff": is_staff,
-    "can_view_submission": can_view_submission,
-    "can_edit_submission": can_edit_submission,
-    "can_withdraw_submission": can_withdraw_submission,
-}
 
 
 def signed_in_user():
     """The real User behind current_user, for services and the ORM (which cannot take Flask-Login's proxy)."""
     return current_user._get_current_object()
+
+
+def can_review(user, assignment) -> bool:
+    """Only the reviewer an assignment belongs to sees it; anyone else gets 404."""
+    return bool(user.is_authenticated and user.is_reviewer and assignment.reviewer_id == user.id)
+
+
+def is_reviewer(user) -> bool:
+    return bool(user.is_authenticated and user.is_reviewer)
+
+
+def require_reviewer(view):
+    """Signed-in reviewers only; anyone else signed in gets 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not is_reviewer(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+TEMPLATE_PREDICATES = {
+    "is_staff": is_staff,
+    "can_view_submission": can_view_submission,
+    "can_edit_submission": can_edit_submission,
+    "can_withdraw_submission": can_withdraw_submission,
+    "can_review": can_review,
+    "is_reviewer": is_reviewer,
+}

@@ -2,7 +2,9 @@
 
 import io
 import os
+import tempfile
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from flask import current_app
@@ -25,13 +27,28 @@ PASSWORD = "correct horse battery"
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def database_url(tmp_path) -> str:
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+def scratch_dir(tmp_path_factory):
+    # SQLite syncs to disk on every commit; memory-backed /dev/shm keeps the suite fast where it exists.
+    if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
+        return Path(tempfile.mkdtemp(prefix="portal-test-", dir="/dev/shm"))
+    return tmp_path_factory.mktemp("db")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """One database for the run; the schema is built once and emptied after every test."""
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{scratch_dir(tmp_path_factory) / 'test.db'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    return url
 
 
 @pytest.fixture
-def app_config(tmp_path) -> dict:
-    return {"SQLALCHEMY_DATABASE_URI": database_url(tmp_path), "UPLOAD_FOLDER": str(tmp_path / "uploads")}
+def app_config(database_url, tmp_path) -> dict:
+    return {"SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_FOLDER": str(tmp_path / "uploads")}
 
 
 @pytest.fixture
@@ -39,12 +56,16 @@ def app(app_config):
     app = create_app(app_config)
     app.test_client_class = FreshContextClient
     with app.app_context():
-        db.drop_all()
-        db.create_all()
         yield app
         db.session.remove()
-        db.drop_all()
+        empty_all_tables()
         db.engine.dispose()
+
+
+def empty_all_tables() -> None:
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
 
 
 class FreshContextClient(FlaskClient):

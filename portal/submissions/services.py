@@ -51,24 +51,35 @@ class EditConflict(SubmissionError):
 
 
 def transition(submission: Submission, to: State, *, actor) -> Version:
-    """Move the current version to state `to`, or refuse. Writes the audit entry. Returns the current version."""
+    """Move the current version to state `to`, or refuse. The change is a conditional UPDATE, so of two
+    concurrent requests (two reviewers, two tabs) exactly one applies. Writes the audit entry."""
     version = submission.current_version
-    if (State(version.state), to) not in TRANSITIONS:
-        raise TransitionNotAllowed(f"A {State(version.state).label.lower()} version cannot become {to.label.lower()}.")
-    now = utcnow()
+    start = State(version.state)
+    if (start, to) not in TRANSITIONS:
+        raise TransitionNotAllowed(f"A {start.label.lower()} version cannot become {to.label.lower()}.")
     if to == State.DRAFT:
         version = _open_new_version(submission, version)
     else:
-        version.state = to
-        if to == State.SUBMITTED:
-            version.submitted_at = now
-        elif to in (State.EARNED, State.NOT_YET):
-            version.decided_at = now
-        elif to == State.WITHDRAWN:
-            version.withdrawn_at = now
+        _apply_state(version, start, to)
     db.session.flush()
     audit.record(f"submission.{to.value}", actor=actor, subject=submission, version=version.number)
     return version
+
+
+def _apply_state(version: Version, start: State, to: State) -> None:
+    stamp = {
+        State.SUBMITTED: "submitted_at", State.EARNED: "decided_at", State.NOT_YET: "decided_at",
+        State.WITHDRAWN: "withdrawn_at",
+    }.get(to)
+    values = {"state": to.value, **({stamp: utcnow()} if stamp else {})}
+    db.session.flush()
+    result = db.session.execute(
+        update(Version).where(Version.id == version.id, Version.state == start.value).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(version)
+    if result.rowcount != 1:
+        raise TransitionNotAllowed("This submission was changed by someone else a moment ago. Reload to see it.")
 
 
 def _open_new_version(submission: Submission, previous: Version) -> Version:

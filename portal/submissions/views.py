@@ -8,6 +8,7 @@ from portal import permissions
 from portal.catalog.services import get_credential_or_404
 from portal.extensions import db
 from portal.permissions import signed_in_user
+from portal.reviews import services as reviews
 from portal.submissions import services, uploads
 from portal.submissions.forms import (
     ConfirmForm,
@@ -16,7 +17,7 @@ from portal.submissions.forms import (
     base_revision,
     make_draft_form,
 )
-from portal.submissions.models import Artifact, Submission
+from portal.submissions.models import Artifact, State, Submission
 from portal.submissions.validation import word_limit_problems
 from portal.text import count_words, render_markdown
 
@@ -65,7 +66,17 @@ def edit(submission_id: int):
     parts = version.requirements.parts
     form = make_draft_form(parts, answers=version.answers, revision=version.revision)
     warnings = word_limit_problems(parts, version.answers)
-    return render_template("submissions/edit.html", submission=submission, form=form, warnings=warnings)
+    return render_template(
+        "submissions/edit.html", submission=submission, form=form, warnings=warnings,
+        earlier=_earlier_review(submission),
+    )
+
+
+def _earlier_review(submission: Submission):
+    """The review of the previous version, shown beside each part while revising."""
+    if len(submission.versions) < 2:
+        return None
+    return reviews.deciding_review(submission.versions[-2])
 
 
 @bp.post("/submissions/<int:submission_id>/save")
@@ -130,7 +141,7 @@ def _conflict(submission: Submission, form, saved_version):
     form.revision.data = saved_version.revision
     return render_template(
         "submissions/edit.html", submission=submission, form=form, conflict=message, saved=saved_version,
-        warnings=[],
+        warnings=[], earlier=_earlier_review(submission),
     ), 409
 
 
@@ -168,7 +179,8 @@ def _submit_or_show(submission: Submission, form, file_errors):
     problems = []
     if not file_errors:
         try:
-            services.submit(educator=signed_in_user(), submission=submission)
+            version = services.submit(educator=signed_in_user(), submission=submission)
+            reviews.route_submitted(version, actor=signed_in_user())
         except services.NotReady as not_ready:
             problems = not_ready.problems
         except services.SubmissionError as error:
@@ -177,13 +189,12 @@ def _submit_or_show(submission: Submission, form, file_errors):
         else:
             db.session.commit()
             flash(f"Submitted. “{submission.credential.title}” is now waiting for a reviewer.", "success")
-            return redirect(url_for("submissions.version", submission_id=submission.id, number=1
-                                    if len(submission.versions) == 1 else submission.current_version.number))
+            return redirect(url_for("submissions.version", submission_id=submission.id, number=version.number))
     version = submission.current_version
     fresh = make_draft_form(version.requirements.parts, answers=version.answers, revision=version.revision)
     return render_template(
         "submissions/edit.html", submission=submission, form=fresh, problems=problems, file_errors=file_errors,
-        warnings=word_limit_problems(version.requirements.parts, version.answers),
+        warnings=word_limit_problems(version.requirements.parts, version.answers), earlier=_earlier_review(submission),
     ), 422
 
 
@@ -194,7 +205,8 @@ def withdraw(submission_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        services.withdraw(educator=signed_in_user(), submission=submission)
+        version = services.withdraw(educator=signed_in_user(), submission=submission)
+        reviews.release_for_withdrawal(version, actor=signed_in_user())
     except services.SubmissionError as error:
         flash(str(error), "error")
     else:
@@ -212,7 +224,24 @@ def version(submission_id: int, number: int):
     version = next((v for v in submission.versions if v.number == number), None)
     if version is None:
         abort(404)
-    return render_template("submissions/version.html", submission=submission, version=version)
+    review = reviews.deciding_review(version)
+    return render_template("submissions/version.html", submission=submission, version=version, review=review)
+
+
+@bp.post("/submissions/<int:submission_id>/revise")
+@login_required
+def revise(submission_id: int):
+    submission = _load_submission(submission_id)
+    if not ConfirmForm().validate_on_submit() or submission.educator_id != current_user.id:
+        abort(404)
+    try:
+        services.transition(submission, State.DRAFT, actor=signed_in_user())
+    except services.SubmissionError as error:
+        flash(str(error), "error")
+        return redirect(url_for("submissions.edit", submission_id=submission.id))
+    db.session.commit()
+    flash("A new version is open. The reviewer's feedback is shown beside each part.", "success")
+    return redirect(url_for("submissions.edit", submission_id=submission.id))
 
 
 def _load_artifact(submission: Submission, artifact_id: int) -> Artifact:

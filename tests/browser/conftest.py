@@ -189,7 +189,8 @@ class PageWatch:
             self.problems.append(f"CSP violation on {page.url}: {msg.text}")
 
     def check(self) -> None:
-        assert not self.problems, "Problems seen in the browser:\n" + "\n".join(self.problems)
+        if self.problems:
+            raise AssertionError("Problems seen in the browser:\n" + "\n".join(self.problems))
 
 
 def _new_context(browser, base_url, **options):
@@ -254,9 +255,10 @@ def check_accessible(page, label: str = "") -> None:
     )
     violations = result["violations"]
     where = f"{label} ({page.url})" if label else page.url
-    assert not violations, f"axe found {len(violations)} WCAG A/AA violation(s) on {where}:\n" + _format_violations(
-        violations
-    )
+    if violations:  # raised rather than asserted, so pytest does not append the raw result
+        raise AssertionError(
+            f"axe found {len(violations)} WCAG A/AA violation(s) on {where}:\n" + _format_violations(violations)
+        )
 
 
 @pytest.fixture

@@ -30,7 +30,10 @@ def words(n: int) -> str:
 
 
 def wait_until_saved(page) -> None:
-    expect(page.locator("#save-status")).to_contain_text("Saved at", timeout=10_000)
+    status = page.locator("#save-status")
+    expect(status, "autosave never confirmed with “Saved at …” in #save-status").to_contain_text(
+        "Saved at", timeout=10_000
+    )
 
 
 def start_district_plan(page) -> str:
@@ -132,6 +135,8 @@ def test_educator_drafts_fixes_and_submits_the_district_plan(page, make_account,
     page.reload()
     expect(page.locator("#overview-text")).to_have_value(TWELVE_WORDS)
     expect(page.locator("#overview-text-count")).to_have_text("12 / 200 words")
+    page.locator("details[data-preview-for=overview-text] > summary").click()
+    expect(page.locator("details[data-preview-for=overview-text] .preview-body")).to_have_text(TWELVE_WORDS)
 
     # Part 2: two goals in full, then a third block.
     expect(page.locator("fieldset.goal")).to_have_count(3)  # min_goals blank blocks are offered
@@ -140,6 +145,8 @@ def test_educator_drafts_fixes_and_submits_the_district_plan(page, make_account,
     page.get_by_role("button", name="Add a goal").click()
     expect(page.get_by_text("Draft saved.")).to_be_visible()
     expect(page.locator("fieldset.goal")).to_have_count(4)
+    expect(page).to_have_url(re.compile(r"#plan-goal-3$"))
+    expect(page.locator("#plan-goal-3")).to_be_focused()  # the new block, so keyboard users continue there
     expect(page.get_by_role("group", name="Goal 4")).to_be_visible()
     # The goal blocks kept what was typed.
     expect(page.locator(goal_field(2, "partners"))).to_have_value("Goal 2 partners: written by the educator.")

@@ -1,0 +1,46 @@
+"""The scoring form, built from the parts of the version under review: a result and feedback per part."""
+
+from flask_wtf import FlaskForm
+from wtforms import Form, FormField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired
+
+from portal.catalog.loader import PartSpec
+from portal.reviews.models import Result
+
+RESULT_CHOICES = [(Result.YES.value, "Yes"), (Result.NOT_YET.value, "Not yet")]
+
+
+class PartResultForm(Form):
+    result = RadioField("Result", choices=RESULT_CHOICES, validate_choice=False)
+    feedback = TextAreaField("Feedback")
+
+
+def make_results_form(parts: list[PartSpec], *, formdata=None, review=None) -> FlaskForm:
+    attrs = {"action": StringField()}
+    attrs.update({part.key: FormField(PartResultForm) for part in parts})
+    form_class = type("ResultsForm", (FlaskForm,), attrs)
+    data = None
+    if formdata is None and review is not None:
+        data = {r.part_key: {"result": r.result, "feedback": r.feedback} for r in review.results}
+    return form_class(formdata=formdata, data=data)
+
+
+def entries_from_form(form, parts: list[PartSpec]) -> dict[str, tuple[str | None, str]]:
+    return {part.key: (form[part.key].result.data or None, form[part.key].feedback.data or "") for part in parts}
+
+
+DECLINE_REASONS = [
+    ("conflict", "I have a conflict of interest"),
+    ("no_time", "I do not have time to review it by the due date"),
+    ("other", "Another reason"),
+]
+
+
+class DeclineForm(FlaskForm):
+    reason = SelectField("Why are you declining?", choices=DECLINE_REASONS,
+                         validators=[DataRequired("Choose a reason.")])
+    note = TextAreaField("Anything staff should know (optional)")
+
+    def reason_text(self) -> str:
+        label = dict(DECLINE_REASONS)[self.reason.data]
+        return f"{label}. {self.note.data.strip()}".strip() if self.note.data else label

@@ -1,0 +1,219 @@
+"""Choosing a reviewer for a submitted version: eligibility, tie-breaks, declines and reassignment.
+
+The rule (DESIGN.md, "Review routing"): active, qualified for the stack, under capacity, not the author,
+not from the author's organization, not one who declined it; the least loaded wins, then the least
+recently assigned, then the lowest id. Choosing is serialized per reviewer with row locks, so concurrent
+submissions can never push a reviewer past capacity.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from portal import audit
+from portal.accounts.models import User
+from portal.audit import utcnow
+from portal.extensions import db
+from portal.reviews.models import Assignment, AssignmentState, ReviewerProfile, reviewer_stacks
+from portal.submissions.models import State, Version
+
+
+@dataclass(frozen=True)
+class Candidate:
+    user_id: int
+    organization_id: int | None
+    is_active: bool
+    is_qualified: bool
+    capacity: int
+    load: int
+    last_assigned_at: datetime | None
+
+
+def is_eligible(candidate: Candidate, *, author_id: int, author_organization_id: int | None, excluded) -> bool:
+    return (
+        candidate.is_active
+        and candidate.is_qualified
+        and candidate.load < candidate.capacity
+        and candidate.user_id != author_id
+        and (author_organization_id is None or candidate.organization_id != author_organization_id)
+        and candidate.user_id not in excluded
+    )
+
+
+def rank(candidate: Candidate) -> tuple:
+    never = datetime.min  # never assigned counts as least recently assigned
+    return (candidate.load, candidate.last_assigned_at or never, candidate.user_id)
+
+
+def choose(candidates, *, author_id, author_organization_id, excluded=frozenset(), preferred=None):
+    """The reviewer to assign, or None. `preferred` (the previous version's reviewer) wins while eligible."""
+    eligible = [
+        c
+        for c in candidates
+        if is_eligible(c, author_id=author_id, author_organization_id=author_organization_id, excluded=excluded)
+    ]
+    for candidate in eligible:
+        if candidate.user_id == preferred:
+            return candidate
+    return min(eligible, key=rank, default=None)
+
+
+def is_double_scored(submission_id: int) -> bool:
+    """Deterministic per submission, so every version of it is treated alike and reruns agree."""
+    share = float(current_app.config["CALIBRATION_SHARE"])
+    digest = hashlib.sha256(f"calibration:{submission_id}".encode()).hexdigest()
+    return int(digest[:8], 16) % 10_000 < share * 10_000
+
+
+def reviews_needed_for(submission_id: int) -> int:
+    return 2 if is_double_scored(submission_id) else 1
+
+
+def _lock_reviewers(stack_id: int) -> list[int]:
+    """Lock the profiles of everyone qualified for the stack, in id order so concurrent choosers never deadlock."""
+    ids_query = (
+        select(ReviewerProfile.user_id)
+        .join(reviewer_stacks, reviewer_stacks.c.reviewer_id == ReviewerProfile.user_id)
+        .where(reviewer_stacks.c.stack_id == stack_id)
+        .order_by(ReviewerProfile.user_id)
+    )
+    if db.engine.dialect.name == "postgresql":
+        return list(db.session.scalars(ids_query.with_for_update(of=ReviewerProfile)))
+    ids = list(db.session.scalars(ids_query))
+    # SQLite has no row locks: a no-op write takes the database write lock for the rest of the transaction.
+    if ids:
+        db.session.execute(
+            update(ReviewerProfile)
+            .where(ReviewerProfile.user_id.in_(ids))
+            .values(capacity=ReviewerProfile.capacity)
+            .execution_options(synchronize_session=False)
+        )
+    return ids
+
+
+def load_candidates(stack_id: int) -> list[Candidate]:
+    ids = _lock_reviewers(stack_id)
+    if not ids:
+        return []
+    loads = dict(
+        db.session.execute(
+            select(Assignment.reviewer_id, func.count())
+            .where(Assignment.reviewer_id.in_(ids), Assignment.state == AssignmentState.OPEN)
+            .group_by(Assignment.reviewer_id)
+        ).all()
+    )
+    rows = db.session.execute(
+        select(ReviewerProfile, User.organization_id, User.is_reviewer)
+        .join(User, User.id == ReviewerProfile.user_id)
+        .where(ReviewerProfile.user_id.in_(ids))
+        .execution_options(populate_existing=True)
+    ).all()
+    return [
+        Candidate(
+            p.user_id, org, p.is_active and is_reviewer, True, p.capacity, loads.get(p.user_id, 0), p.last_assigned_at
+        )
+        for p, org, is_reviewer in rows
+    ]
+
+
+def holders(version: Version) -> set[int]:
+    """Reviewers who hold this version: assigned and not declined or released."""
+    query = select(Assignment.reviewer_id).where(
+        Assignment.version_id == version.id, Assignment.state.in_([AssignmentState.OPEN, AssignmentState.DONE])
+    )
+    return set(db.session.scalars(query))
+
+
+def _excluded_reviewers(version: Version) -> set[int]:
+    """Who declined this submission (any version), and who already holds this version."""
+    declined = (
+        select(Assignment.reviewer_id)
+        .join(Version)
+        .where(Version.submission_id == version.submission_id, Assignment.state == AssignmentState.DECLINED)
+    )
+    return set(db.session.scalars(declined)) | holders(version)
+
+
+def previous_reviewer_id(version: Version) -> int | None:
+    """The reviewer who finished the previous version, so a revision returns to them."""
+    if version.number == 1:
+        return None
+    query = (
+        select(Assignment.reviewer_id)
+        .join(Version)
+        .where(
+            Version.submission_id == version.submission_id,
+            Version.number == version.number - 1,
+            Assignment.state == AssignmentState.DONE,
+        )
+        .order_by(Assignment.closed_at)
+        .limit(1)
+    )
+    return db.session.scalar(query)
+
+
+def route(version: Version, *, actor=None) -> list[Assignment]:
+    """Assign reviewers until the version has as many as it needs. Returns the new assignments;
+    none when nobody is eligible, in which case the version waits in the staff queue."""
+    submission = version.submission
+    created = []
+    for _ in range(reviews_needed_for(submission.id) - len(holders(version))):
+        candidates = load_candidates(submission.credential.stack_id)
+        chosen = choose(
+            candidates,
+            author_id=submission.educator_id,
+            author_organization_id=submission.educator.organization_id,
+            excluded=_excluded_reviewers(version),
+            preferred=previous_reviewer_id(version),
+        )
+        if chosen is None:
+            audit.record("review.unassigned", actor=actor, subject=submission, version=version.number)
+            break
+        created.append(assign(version, reviewer_id=chosen.user_id, actor=actor))
+    return created
+
+
+def assign(version: Version, *, reviewer_id: int, actor=None) -> Assignment:
+    now = utcnow()
+    days = current_app.config["REVIEW_DUE_DAYS"]
+    assignment = Assignment(
+        version=version, reviewer_id=reviewer_id, assigned_at=now, due_at=now + timedelta(days=days)
+    )
+    db.session.add(assignment)
+    db.session.execute(
+        update(ReviewerProfile)
+        .where(ReviewerProfile.user_id == reviewer_id)
+        .values(last_assigned_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    audit.record(
+        "review.assign",
+        actor=actor,
+        subject=version.submission,
+        version=version.number,
+        reviewer=reviewer_id,
+        assignment=assignment.id,
+    )
+    return assignment
+
+
+def waiting_versions(limit: int = 200) -> list[Version]:
+    """Submitted versions that still lack a reviewer (or their second one): the staff queue, oldest first."""
+    holding = (
+        select(func.count())
+        .select_from(Assignment)
+        .where(Assignment.version_id == Version.id, Assignment.state.in_([AssignmentState.OPEN, AssignmentState.DONE]))
+        .scalar_subquery()
+    )
+    query = (
+        select(Version, holding)
+        .where(Version.state.in_([State.SUBMITTED, State.IN_REVIEW]), holding < 2)
+        .order_by(Version.submitted_at)
+        .limit(limit)
+    )
+    rows = db.session.execute(query).all()
+    return [version for version, held in rows if held < reviews_needed_for(version.submission_id)]

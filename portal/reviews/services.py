@@ -1,0 +1,389 @@
+"""Reviewing: recording results, confirming, deciding, adjudicating, declining and reassigning.
+
+A version is decided when the reviews it needs are confirmed: by the one reviewer, by two who agree on
+every part, or by staff adjudicating two who disagree. Earned only when every part is Yes.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from portal import audit
+from portal.accounts.models import User
+from portal.audit import utcnow
+from portal.extensions import db
+from portal.notifications import services as notifications
+from portal.reviews import routing
+from portal.reviews.models import Assignment, AssignmentState, PartResult, Result, Review, ReviewerProfile
+from portal.submissions import services as submissions
+from portal.submissions.models import State, Version
+
+
+class ReviewError(Exception):
+    """An action this assignment or version no longer allows; the message is for the person who tried."""
+
+
+@dataclass(frozen=True)
+class ResultProblem:
+    part_key: str
+    message: str
+
+
+class ResultsIncomplete(ReviewError):
+    def __init__(self, problems: list[ResultProblem]):
+        super().__init__(f"{len(problems)} part(s) need attention before confirming")
+        self.problems = problems
+
+
+def outcome(results: dict[str, str | None]) -> State:
+    """The one rule: earned only when every part is Yes."""
+    return State.EARNED if results and all(r == Result.YES for r in results.values()) else State.NOT_YET
+
+
+def check_results(version: Version, entries: dict[str, tuple[str | None, str]]) -> list[ResultProblem]:
+    problems = []
+    for number, part in enumerate(version.requirements.parts, start=1):
+        result, feedback = entries.get(part.key, (None, ""))
+        if result not in (Result.YES, Result.NOT_YET):
+            problems.append(ResultProblem(part.key, f"Part {number}: choose Yes or Not yet."))
+        elif result == Result.NOT_YET and not feedback.strip():
+            problems.append(
+                ResultProblem(part.key, f"Part {number}: explain what is missing, so the educator can act on it.")
+            )
+    return problems
+
+
+def _review_for(assignment: Assignment) -> Review:
+    if assignment.review is None:
+        assignment.review = Review(
+            version_id=assignment.version_id, reviewer_id=assignment.reviewer_id, assignment=assignment
+        )
+        db.session.add(assignment.review)
+    return assignment.review
+
+
+def _store(review: Review, version: Version, entries: dict[str, tuple[str | None, str]]) -> None:
+    for part in version.requirements.parts:
+        result, feedback = entries.get(part.key, (None, ""))
+        row = review.result_for(part.key)
+        if row is None:
+            row = PartResult(part_key=part.key)
+            review.results.append(row)
+        row.result, row.feedback = result or None, feedback.strip()
+
+
+def _start_review(version: Version, actor) -> None:
+    if version.state == State.SUBMITTED:
+        submissions.transition(version.submission, State.IN_REVIEW, actor=actor)
+
+
+def save_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple[str | None, str]]) -> Review:
+    """Keep the reviewer's results so far; the first save starts the review (the educator can no longer withdraw)."""
+    _require_open(reviewer, assignment)
+    version = assignment.version
+    _start_review(version, reviewer)
+    review = _review_for(assignment)
+    _store(review, version, entries)
+    db.session.flush()
+    return review
+
+
+def confirm_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple[str | None, str]]) -> Review:
+    """Record the final results once. Refused when a part lacks a result or a Not yet lacks feedback, and when
+    this assignment was already confirmed (another tab) or taken away. May decide the version."""
+    review = save_review(reviewer=reviewer, assignment=assignment, entries=entries)
+    problems = check_results(assignment.version, entries)
+    if problems:
+        raise ResultsIncomplete(problems)
+    now = utcnow()
+    closed = db.session.execute(
+        update(Assignment)
+        .where(Assignment.id == assignment.id, Assignment.state == AssignmentState.OPEN)
+        .values(state=AssignmentState.DONE, closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if closed.rowcount != 1:
+        raise ReviewError("This review was already confirmed or reassigned; nothing was changed.")
+    db.session.refresh(assignment)
+    review.confirmed_at = now
+    db.session.flush()
+    audit.record(
+        "review.confirm",
+        actor=reviewer,
+        subject=assignment.version.submission,
+        version=assignment.version.number,
+        outcome=outcome(_results_of(review)).value,
+    )
+    _decide_if_complete(assignment.version, actor=reviewer)
+    route_waiting(actor=reviewer)
+    return review
+
+
+def _require_open(reviewer, assignment: Assignment) -> None:
+    if assignment.reviewer_id != reviewer.id:
+        raise ReviewError("This submission is not assigned to you.")
+    if not assignment.is_open:
+        raise ReviewError("This review is closed: it was confirmed, declined or reassigned.")
+    if assignment.version.state not in (State.SUBMITTED, State.IN_REVIEW):
+        raise ReviewError("This version is no longer waiting for review.")
+
+
+def _results_of(review: Review) -> dict[str, str | None]:
+    return {r.part_key: r.result for r in review.results}
+
+
+def confirmed_reviews(version: Version) -> list[Review]:
+    query = select(Review).where(Review.version_id == version.id, Review.confirmed_at.is_not(None)).order_by(Review.id)
+    return list(db.session.scalars(query))
+
+
+def deciding_review(version: Version) -> Review | None:
+    """The review whose results the educator sees: the adjudication, or the (first) agreeing review."""
+    reviews = confirmed_reviews(version)
+    adjudications = [r for r in reviews if r.is_adjudication]
+    if adjudications:
+        return adjudications[0]
+    return reviews[0] if reviews and version.state in (State.EARNED, State.NOT_YET) else None
+
+
+def needs_adjudication(version: Version, reviews: list[Review] | None = None) -> bool:
+    reviews = confirmed_reviews(version) if reviews is None else reviews
+    regular = [r for r in reviews if not r.is_adjudication]
+    return (
+        version.state == State.IN_REVIEW
+        and len(regular) >= 2
+        and not any(r.is_adjudication for r in reviews)
+        and _results_of(regular[0]) != _results_of(regular[1])
+    )
+
+
+def _decide_if_complete(version: Version, *, actor) -> None:
+    reviews = [r for r in confirmed_reviews(version) if not r.is_adjudication]
+    if len(reviews) < routing.reviews_needed_for(version.submission_id):
+        return
+    if needs_adjudication(version, reviews):
+        audit.record("review.disagreement", actor=actor, subject=version.submission, version=version.number)
+        _tell_staff(version, "Two reviewers disagree on a submission; it needs adjudication.")
+        return
+    _decide(version, _results_of(reviews[0]), actor=actor)
+
+
+def _decide(version: Version, results: dict[str, str | None], *, actor) -> None:
+    state = outcome(results)
+    submission = version.submission
+    submissions.transition(submission, state, actor=actor)
+    title = submission.credential.title
+    text = f"“{title}” was earned." if state == State.EARNED else f"“{title}”: a reviewer marked some parts Not yet."
+    notifications.notify(
+        user=submission.educator,
+        text=text,
+        link=f"/submissions/{submission.id}/versions/{version.number}",
+        email_subject=f"Review complete: {title}",
+        email_body=f"{text}\n\nRead the result and feedback for every part in the portal.",
+        kind="submission.decided",
+    )
+
+
+def adjudicate(*, staff, version: Version, entries: dict[str, tuple[str | None, str]]) -> Review:
+    """Staff settle a disagreement with their own results for every part; these decide the version."""
+    if not needs_adjudication(version):
+        raise ReviewError("This version does not need adjudication (it may have been settled already).")
+    problems = check_results(version, entries)
+    if problems:
+        raise ResultsIncomplete(problems)
+    review = Review(version_id=version.id, reviewer_id=staff.id, is_adjudication=True, confirmed_at=utcnow())
+    db.session.add(review)
+    _store(review, version, entries)
+    db.session.flush()
+    audit.record("review.adjudicate", actor=staff, subject=version.submission, version=version.number)
+    _decide(version, _results_of(review), actor=staff)
+    return review
+
+
+def decline(*, reviewer, assignment: Assignment, reason: str) -> list[Assignment]:
+    """Give an assignment back (a conflict, no time) and route the version to someone else at once."""
+    if assignment.reviewer_id != reviewer.id or not assignment.is_open:
+        raise ReviewError("Only an open assignment of yours can be declined.")
+    _close(assignment, AssignmentState.DECLINED, reason=reason.strip())
+    audit.record("review.decline", actor=reviewer, subject=assignment.version.submission, reason=reason.strip())
+    return _route_or_flag(assignment.version, actor=reviewer)
+
+
+def reassign(*, staff, assignment: Assignment, reviewer_id: int | None = None) -> list[Assignment]:
+    """Take an open assignment away and give it to the chosen reviewer, or to the next eligible one."""
+    if not assignment.is_open:
+        raise ReviewError("Only an open assignment can be reassigned.")
+    _close(assignment, AssignmentState.RELEASED)
+    audit.record(
+        "review.reassign",
+        actor=staff,
+        subject=assignment.version.submission,
+        released=assignment.reviewer_id,
+        to=reviewer_id,
+    )
+    if reviewer_id is None:
+        return _route_or_flag(assignment.version, actor=staff)
+    return [assign_by_hand(staff=staff, version=assignment.version, reviewer_id=reviewer_id)]
+
+
+def assign_by_hand(*, staff, version: Version, reviewer_id: int) -> Assignment:
+    """Staff choose the reviewer. Conflicts of interest are still refused; capacity is staff's call."""
+    submission = version.submission
+    reviewer = db.session.get(ReviewerProfile, reviewer_id)
+    if reviewer is None or reviewer_id == submission.educator_id:
+        raise ReviewError("Choose a reviewer who is not the author.")
+    org = submission.educator.organization_id
+    if org is not None and reviewer.user.organization_id == org:
+        raise ReviewError("This reviewer is from the author's organization.")
+    if reviewer_id in routing.holders(version):
+        raise ReviewError("This reviewer already holds this version.")
+    assignment = routing.assign(version, reviewer_id=reviewer_id, actor=staff)
+    _tell_reviewer(assignment)
+    return assignment
+
+
+def release_for_withdrawal(version: Version, *, actor) -> None:
+    for assignment in version_assignments(version):
+        if assignment.is_open:
+            _close(assignment, AssignmentState.RELEASED)
+    route_waiting(actor=actor)
+
+
+def _close(assignment: Assignment, state: AssignmentState, reason: str = "") -> None:
+    assignment.state, assignment.closed_at, assignment.decline_reason = state, utcnow(), reason
+    db.session.flush()
+
+
+def _route_or_flag(version: Version, *, actor) -> list[Assignment]:
+    created = routing.route(version, actor=actor)
+    for assignment in created:
+        _tell_reviewer(assignment)
+    if not created and len(routing.holders(version)) < routing.reviews_needed_for(version.submission_id):
+        _tell_staff(version, "A submission is waiting: no eligible reviewer is available.")
+    return created
+
+
+def route_submitted(version: Version, *, actor) -> list[Assignment]:
+    """After submit: tell the educator it arrived, and find its reviewer(s) or flag it for staff."""
+    submission = version.submission
+    title = submission.credential.title
+    notifications.notify(
+        user=submission.educator,
+        text=f"We received “{title}” (version {version.number}).",
+        link=f"/submissions/{submission.id}/versions/{version.number}",
+        email_subject=f"Received: {title}",
+        email_body=f"Your submission of “{title}” arrived and is waiting for a reviewer.",
+        kind="submission.received",
+    )
+    return _route_or_flag(version, actor=actor)
+
+
+def route_waiting(*, actor=None) -> int:
+    """Give waiting versions to whoever is free now, oldest first. Returns how many got a reviewer."""
+    routed = 0
+    for version in routing.waiting_versions():
+        created = routing.route(version, actor=actor)
+        for assignment in created:
+            _tell_reviewer(assignment)
+        routed += bool(created)
+    return routed
+
+
+def send_reminders(*, now=None) -> tuple[int, int]:
+    """Remind reviewers before the due date and once when overdue. Returns (reminded, overdue)."""
+    now = now or utcnow()
+    soon = now + timedelta(days=current_app.config["REVIEW_REMINDER_DAYS"])
+    open_ = select(Assignment).where(Assignment.state == AssignmentState.OPEN)
+    due_soon = db.session.scalars(
+        open_.where(Assignment.reminded_at.is_(None), Assignment.due_at <= soon, Assignment.due_at > now)
+    ).all()
+    overdue = db.session.scalars(open_.where(Assignment.overdue_notified_at.is_(None), Assignment.due_at <= now)).all()
+    for assignment in due_soon:
+        assignment.reminded_at = now
+        _remind(assignment, f"Reminder: a review of “{_title(assignment)}” is due {assignment.due_at:%d %b %Y}.")
+    for assignment in overdue:
+        assignment.overdue_notified_at = now
+        _remind(assignment, f"Overdue: the review of “{_title(assignment)}” was due {assignment.due_at:%d %b %Y}.")
+    db.session.flush()
+    return len(due_soon), len(overdue)
+
+
+def _title(assignment: Assignment) -> str:
+    return assignment.version.submission.credential.title
+
+
+def _remind(assignment: Assignment, text: str) -> None:
+    notifications.notify(
+        user=assignment.reviewer,
+        text=text,
+        link=f"/review/assignments/{assignment.id}",
+        email_subject=text,
+        email_body=text,
+        kind="review.reminder",
+    )
+
+
+def ensure_profile(user) -> ReviewerProfile:
+    profile = db.session.get(ReviewerProfile, user.id)
+    if profile is None:
+        profile = ReviewerProfile(user_id=user.id, user=user)
+        db.session.add(profile)
+        db.session.flush()
+    return profile
+
+
+def set_availability(*, reviewer, is_active: bool) -> ReviewerProfile:
+    """A reviewer pauses or resumes themselves. Resuming picks up waiting work at once."""
+    profile = ensure_profile(reviewer)
+    profile.is_active = is_active
+    audit.record("reviewer.availability", actor=reviewer, subject=reviewer, is_active=is_active)
+    if is_active:
+        route_waiting(actor=reviewer)
+    return profile
+
+
+def update_reviewer(*, staff, profile: ReviewerProfile, is_active: bool, capacity: int, stacks) -> None:
+    profile.is_active, profile.capacity, profile.stacks = is_active, capacity, list(stacks)
+    db.session.flush()
+    audit.record(
+        "reviewer.update",
+        actor=staff,
+        subject=profile.user,
+        is_active=is_active,
+        capacity=capacity,
+        stacks=[s.slug for s in stacks],
+    )
+    route_waiting(actor=staff)
+
+
+def _tell_reviewer(assignment: Assignment) -> None:
+    # Blind review: the message names the credential and a number, never the educator.
+    title = assignment.version.submission.credential.title
+    notifications.notify(
+        user=assignment.reviewer,
+        text=f"New review: “{title}”, due {assignment.due_at:%d %b %Y}.",
+        link=f"/review/assignments/{assignment.id}",
+        email_subject=f"New review assigned: {title}",
+        email_body=f"A submission of “{title}” is waiting for your review. It is due {assignment.due_at:%d %b %Y}.",
+        kind="review.assigned",
+    )
+
+
+def _tell_staff(version: Version, text: str) -> None:
+    for staff in db.session.scalars(select(User).where(User.is_staff)):
+        notifications.notify(
+            user=staff,
+            text=text,
+            link=f"/staff/submissions/{version.submission_id}",
+            email_subject="Needs attention: " + version.submission.credential.title,
+            email_body=text,
+            kind="staff.attention",
+        )
+
+
+def version_assignments(version: Version) -> list[Assignment]:
+    return list(
+        db.session.scalars(select(Assignment).where(Assignment.version_id == version.id).order_by(Assignment.id))
+    )

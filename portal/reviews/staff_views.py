@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("staff_reviews", __name__, url_prefix="/staff")

@@ -1,0 +1,135 @@
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.extensions import db
+from portal.permissions import can_review, require_reviewer, signed_in_user
+from portal.reviews import services
+from portal.reviews.forms import DeclineForm, entries_from_form, make_results_form
+from portal.reviews.models import Assignment, AssignmentState
+from portal.submissions import uploads
+from portal.submissions.forms import ConfirmForm
+from portal.submissions.models import Artifact, Submission, Version
+
+bp = Blueprint("reviews", __name__, url_prefix="/review")
+
+
+def _load_assignment(assignment_id: int) -> Assignment:
+    assignment = db.get_or_404(Assignment, assignment_id)
+    if not can_review(current_user, assignment):
+        abort(404)
+    return assignment
+
+
+@bp.get("")
+@require_reviewer
+def queue():
+    me = signed_in_user()
+    query = (
+        select(Assignment)
+        .where(Assignment.reviewer_id == me.id)
+        .options(
+            joinedload(Assignment.version).joinedload(Version.submission).joinedload(Submission.credential),
+            selectinload(Assignment.review),
+        )
+    )
+    open_ = db.session.scalars(query.where(Assignment.state == AssignmentState.OPEN).order_by(Assignment.due_at))
+    recent = db.session.scalars(
+        query.where(Assignment.state != AssignmentState.OPEN).order_by(Assignment.closed_at.desc()).limit(10)
+    )
+    profile = services.ensure_profile(me)
+    db.session.commit()
+    return render_template(
+        "reviews/queue.html", open_assignments=list(open_), recent=list(recent), profile=profile, form=ConfirmForm()
+    )
+
+
+@bp.post("/availability")
+@require_reviewer
+def availability():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    pause = request.args.get("pause") == "1"
+    services.set_availability(reviewer=signed_in_user(), is_active=not pause)
+    db.session.commit()
+    flash("You are paused: no new submissions will be assigned to you." if pause
+          else "Welcome back: new submissions can be assigned to you again.", "success")
+    return redirect(url_for("reviews.queue"))
+
+
+@bp.route("/assignments/<int:assignment_id>", methods=["GET", "POST"])
+@require_reviewer
+def score(assignment_id: int):
+    assignment = _load_assignment(assignment_id)
+    version = assignment.version
+    parts = version.requirements.parts
+    formdata = request.form if request.method == "POST" else None
+    form = make_results_form(parts, formdata=formdata, review=assignment.review)
+    problems, preview = [], None
+    if request.method == "POST" and form.validate_on_submit():
+        entries = entries_from_form(form, parts)
+        action = form.action.data
+        try:
+            if action == "confirm":
+                services.confirm_review(reviewer=signed_in_user(), assignment=assignment, entries=entries)
+            else:
+                services.save_review(reviewer=signed_in_user(), assignment=assignment, entries=entries)
+        except services.ResultsIncomplete as incomplete:
+            db.session.rollback()
+            problems = incomplete.problems
+        except services.ReviewError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("reviews.score", assignment_id=assignment.id))
+        else:
+            db.session.commit()
+            if action == "confirm":
+                flash("Your review is recorded. Thank you.", "success")
+                return redirect(url_for("reviews.queue"))
+            if action == "preview":
+                problems = services.check_results(version, entries)
+                preview = None if problems else services.outcome({k: r for k, (r, _) in entries.items()})
+            else:
+                flash("Saved. You can come back to this review later.", "success")
+                return redirect(url_for("reviews.score", assignment_id=assignment.id))
+    return render_template(
+        "reviews/score.html", assignment=assignment, version=version, form=form, problems=problems,
+        preview=preview, decline_form=DeclineForm(), blind=version.submission.credential.stack.blind_review,
+    ), (422 if problems and request.method == "POST" else 200)
+
+
+@bp.post("/assignments/<int:assignment_id>/decline")
+@require_reviewer
+def decline(assignment_id: int):
+    assignment = _load_assignment(assignment_id)
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        flash("Choose a reason for declining.", "error")
+        return redirect(url_for("reviews.score", assignment_id=assignment.id) + "#decline")
+    try:
+        services.decline(reviewer=signed_in_user(), assignment=assignment, reason=form.reason_text())
+    except services.ReviewError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("You declined this review. It has been passed on.", "success")
+    return redirect(url_for("reviews.queue"))
+
+
+@bp.get("/assignments/<int:assignment_id>/files/<int:artifact_id>")
+@require_reviewer
+def download(assignment_id: int, artifact_id: int):
+    assignment = _load_assignment(assignment_id)
+    artifact = db.get_or_404(Artifact, artifact_id)
+    if artifact.version_id != assignment.version_id:
+        abort(404)
+    file_type = uploads.ALLOWED_TYPES[artifact.kind]
+    blind = assignment.version.submission.credential.stack.blind_review
+    name = f"artifact-{artifact.id}{file_type.extension}" if blind else artifact.original_name
+    path = uploads.stored_path(Path(current_app.config["UPLOAD_FOLDER"]), artifact.stored_name)
+    response = send_file(path, mimetype=file_type.mime, as_attachment=True, download_name=name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
