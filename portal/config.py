@@ -57,7 +57,7 @@ class Config:
     MAIL_PORT = _env_int("MAIL_PORT", 587)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
-    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1") == "1"
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1").lower() in ("1", "true", "yes", "on")
     MAIL_FROM = os.environ.get("MAIL_FROM", "Micro-credential Portal <no-reply@example.org>")
 
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long drafting sessions keep working

@@ -11,6 +11,7 @@ from sqlalchemy import and_, case, func, select
 from portal.accounts.models import User
 from portal.catalog.models import Credential
 from portal.cohorts import queries
+from portal.cohorts.charts import Segment, share, stacked
 from portal.cohorts.models import Cohort, Membership, Milestone, ProfileField, milestone_credentials
 from portal.cohorts.profile import active_fields
 from portal.cohorts.suppression import fewer_than, suppressed_groups
@@ -50,6 +51,13 @@ class CredentialFigures:
     funnel: dict[str, int]  # stage -> members
     median_days: float | None
 
+    @property
+    def segments(self) -> list[Segment]:
+        return stacked([(c, CATEGORY_LABELS[c], self.counts[c]) for c in CATEGORIES], self.funnel["members"])
+
+    def funnel_width(self, stage: str) -> float:
+        return share(self.funnel[stage], self.funnel["members"])
+
 
 @dataclass
 class MilestoneFigures:
@@ -61,6 +69,11 @@ class MilestoneFigures:
     @property
     def behind_not_listed(self) -> int:
         return self.counts["behind"] - len(self.behind)
+
+    @property
+    def segments(self) -> list[Segment]:
+        parts = [(s, MILESTONE_LABELS[s], self.counts[s]) for s in MILESTONE_STATUSES]
+        return stacked(parts, sum(self.counts.values()))
 
 
 @dataclass
@@ -142,7 +155,9 @@ def _milestone_status(cohort: Cohort, today: date):
         .select_from(Membership)
         .join(Milestone, Milestone.cohort_id == Membership.cohort_id)
         .join(milestone_credentials, milestone_credentials.c.milestone_id == Milestone.id)
-        .outerjoin(c, and_(c.c.user_id == Membership.user_id, c.c.credential_id == milestone_credentials.c.credential_id))
+        .outerjoin(c, and_(
+            c.c.user_id == Membership.user_id, c.c.credential_id == milestone_credentials.c.credential_id
+        ))
         .where(Membership.cohort_id == cohort.id)
         .group_by(Milestone.id, Membership.user_id, Milestone.due_on)
         .subquery("per_member")
@@ -252,11 +267,24 @@ def min_group() -> int:
 def breakdowns(cohort: Cohort) -> list[Breakdown]:
     """By organization (not suppressed: the roster already shows each member's organization), then one per
     active self-reported field, suppressed."""
-    total = _group_rows(cohort, queries.everyone(cohort.id), ["all"])[0]
-    total.label = "All members"
+    total = _total(cohort)
     result = [breakdown_by_organization(cohort, total)]
     result += [breakdown_by_field(cohort, f, total) for f in active_fields()]
     return result
+
+
+def breakdown(cohort: Cohort, key: str) -> Breakdown | None:
+    """One breakdown by its key ("organization" or a field key), or None."""
+    if key == "organization":
+        return breakdown_by_organization(cohort, _total(cohort))
+    profile_field = next((f for f in active_fields() if f.key == key), None)
+    return breakdown_by_field(cohort, profile_field, _total(cohort)) if profile_field else None
+
+
+def _total(cohort: Cohort) -> GroupRow:
+    total = _group_rows(cohort, queries.everyone(cohort.id), ["all"])[0]
+    total.label = "All members"
+    return total
 
 
 def breakdown_by_organization(cohort: Cohort, total: GroupRow) -> Breakdown:

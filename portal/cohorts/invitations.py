@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.notifications.services import queue_email
 
 # An argon2 hash never starts with "!", so this can never verify: the account cannot sign in yet.
-UNUSABLE_PASSWORD_PREFIX = "!"
+UNUSABLE_PASSWORD_PREFIX = "!"  # noqa: S105 -- a marker, not a password
 
 
 class InvitationProblem(StrEnum):

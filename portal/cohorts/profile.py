@@ -74,7 +74,8 @@ def save_answers(*, user, answers: dict[str, str | None]) -> list[str]:
     Raises ProfileError for a value that is not a choice, changing nothing. Returns the keys that changed.
     The audit entry names the fields, never the answers."""
     fields = {field.key: field for field in active_fields()}
-    current = {a.field.key: a for a in db.session.scalars(select(ProfileAnswer).where(ProfileAnswer.user_id == user.id))}
+    mine = db.session.scalars(select(ProfileAnswer).where(ProfileAnswer.user_id == user.id))
+    current = {answer.field.key: answer for answer in mine}
     wanted = {}
     for key, value in answers.items():
         if key not in fields:

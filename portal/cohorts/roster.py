@@ -132,7 +132,8 @@ def parse_roster(text: str, fields: list[ProfileField]) -> RosterPlan:
 def _read_row(line: int, values: dict, fields: dict[str, ProfileField]) -> tuple[RosterRow, list[str]]:
     reasons = []
     email = _valid_email(values.get("email", ""), reasons)
-    row = RosterRow(line, email, _tidy(values.get("name")), _tidy(values.get("organization")), _tidy(values.get("role")))
+    name, organization, role = (_tidy(values.get(key)) for key in ("name", "organization", "role"))
+    row = RosterRow(line, email, name, organization, role)
     if not row.name:
         reasons.append("Name is missing.")
     if not row.organization:
@@ -211,7 +212,9 @@ def _organizations(names: set[str]) -> dict[str, Organization]:
 def _answered(users: list[User]) -> set[tuple[int, int]]:
     if not users:
         return set()
-    query = select(ProfileAnswer.user_id, ProfileAnswer.field_id).where(ProfileAnswer.user_id.in_([u.id for u in users]))
+    query = select(ProfileAnswer.user_id, ProfileAnswer.field_id).where(
+        ProfileAnswer.user_id.in_([u.id for u in users])
+    )
     return {tuple(row) for row in db.session.execute(query)}
 
 
@@ -230,8 +233,7 @@ def _plan_row(row: RosterRow, user, members: dict, org, answered: set, fields: d
         changes.append(f"role “{membership.district_role}” → “{row.role}”")
     new_answers = {k: v for k, v in row.answers.items() if (user.id, fields[k].id) not in answered}
     changes += [f"fills in {fields[k].label.lower()}" for k in new_answers]
+    action = Action.CHANGED if changes else Action.UNCHANGED
     if membership is None:
         action = Action.NEW_MEMBERSHIP
-    else:
-        action = Action.CHANGED if changes else Action.UNCHANGED
     return PlannedRow(row, action, changes, user, org, new_answers)

@@ -1,3 +1,399 @@
-from flask import Blueprint
+import re
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user
+
+from portal.accounts import services as accounts
+from portal.accounts.models import User
+from portal.audit import utcnow
+from portal.catalog.models import Stack
+from portal.cohorts import dashboard as figures
+from portal.cohorts import export, invitations, matrix, profile, progress, roster, services
+from portal.cohorts import members as membership
+from portal.cohorts.forms import (
+    AddMemberForm,
+    CohortForm,
+    ConfirmForm,
+    MatrixFilterForm,
+    MilestoneForm,
+    RosterUploadForm,
+    SetPasswordForm,
+    make_profile_form,
+)
+from portal.cohorts.models import Cohort, Membership, Milestone
+from portal.extensions import db
+from portal.permissions import require_staff, signed_in_user
 
 bp = Blueprint("cohorts", __name__)
+
+SUMMARY_EXPORTS = {
+    "credentials": export.credentials_csv, "funnel": export.funnel_csv, "milestones": export.milestones_csv,
+    "parts": export.parts_csv, "timing": export.timing_csv,
+}
+MEMBERS_PER_PAGE = 50
+ROSTER_MAX_BYTES = 1024 * 1024
+
+
+def _today() -> date:
+    return utcnow().date()
+
+
+def _cohort(cohort_id: int) -> Cohort:
+    return db.get_or_404(Cohort, cohort_id)
+
+
+# ---------- staff: cohorts ----------
+
+@bp.get("/staff/cohorts")
+@require_staff
+def overview():
+    pagination, lines = services.overview(request.args.get("page", 1, type=int), _today())
+    return render_template("cohorts/overview.html", pagination=pagination, lines=lines)
+
+
+def _cohort_form(cohort: Cohort | None = None) -> CohortForm:
+    form = CohortForm(obj=cohort)
+    stacks = services.stacks()
+    form.stack_id.choices = [(s.id, s.title) for s in stacks]
+    form.credential_ids.choices = [(c.id, f"{c.position}. {c.title}") for s in stacks for c in s.credentials]
+    if cohort and not form.is_submitted():
+        chosen = [c.id for c in cohort.credentials]
+        form.credential_ids.data = [] if len(chosen) == len(cohort.stack.credentials) else chosen
+    return form
+
+
+def _save_cohort(form: CohortForm, cohort: Cohort | None):
+    values = dict(
+        name=form.name.data, program=form.program.data or "", description=form.description.data or "",
+        starts_on=form.starts_on.data, ends_on=form.ends_on.data, stack=db.session.get(Stack, form.stack_id.data),
+        credentials=services.credentials_by_id(form.credential_ids.data or []), actor=signed_in_user(),
+    )
+    try:
+        return services.update_cohort(cohort=cohort, **values) if cohort else services.create_cohort(**values)
+    except services.CohortError as error:
+        form[error.field].errors.append(str(error))
+        return None
+
+
+@bp.route("/staff/cohorts/new", methods=["GET", "POST"])
+@require_staff
+def new():
+    form = _cohort_form()
+    if form.validate_on_submit() and (cohort := _save_cohort(form, None)):
+        db.session.commit()
+        flash(f"Cohort “{cohort.name}” created. Add its milestones and members next.", "success")
+        return redirect(url_for("cohorts.dashboard", cohort_id=cohort.id))
+    return render_template("cohorts/form.html", form=form, cohort=None)
+
+
+@bp.route("/staff/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@require_staff
+def edit(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    form = _cohort_form(cohort)
+    if form.validate_on_submit() and _save_cohort(form, cohort):
+        db.session.commit()
+        flash("Cohort saved.", "success")
+        return redirect(url_for("cohorts.dashboard", cohort_id=cohort.id))
+    return render_template("cohorts/form.html", form=form, cohort=cohort)
+
+
+# ---------- staff: dashboard, breakdowns, exports ----------
+
+def _matrix_query(cohort: Cohort) -> tuple[MatrixFilterForm, matrix.MatrixQuery]:
+    form = MatrixFilterForm(request.args)
+    form.organization.choices = [("", "All organizations")] + matrix.cohort_organizations(cohort)
+    form.credential.choices = [("", "Any credential")] + [(c.id, c.title) for c in cohort.credentials]
+    query = matrix.MatrixQuery(
+        organization_id=form.organization.data,
+        state=form.state.data if form.state.data in matrix.CELL_STATES else None,
+        credential_id=form.credential.data if form.credential.data in {c.id for c in cohort.credentials} else None,
+        sort=form.sort.data if form.sort.data in matrix.SORTS else "name",
+        descending=form.order.data == "desc",
+    )
+    return form, query
+
+
+def _matrix_url(cohort: Cohort, query: matrix.MatrixQuery):
+    current = {
+        "organization": query.organization_id, "state": query.state, "credential": query.credential_id,
+        "sort": query.sort, "order": "desc" if query.descending else "asc",
+    }
+
+    def url(endpoint="cohorts.dashboard", **changes) -> str:
+        args = {k: v for k, v in {**current, **changes}.items() if v not in ("", None)}
+        return url_for(endpoint, cohort_id=cohort.id, **args)
+
+    return url
+
+
+@bp.get("/staff/cohorts/<int:cohort_id>")
+@require_staff
+def dashboard(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    form, query = _matrix_query(cohort)
+    return render_template(
+        "cohorts/dashboard.html", cohort=cohort, summary=figures.summarize(cohort, _today()), form=form,
+        query=query, page=matrix.matrix_page(cohort, query, form.page.data or 1),
+        matrix_url=_matrix_url(cohort, query), min_group=figures.min_group(),
+    )
+
+
+@bp.get("/staff/cohorts/<int:cohort_id>/groups")
+@require_staff
+def groups(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    return render_template("cohorts/groups.html", cohort=cohort, breakdowns=figures.breakdowns(cohort))
+
+
+def _csv(cohort: Cohort, name: str, text: str) -> Response:
+    slug = re.sub(r"[^a-z0-9]+", "-", cohort.name.lower()).strip("-") or "cohort"
+    headers = {"Content-Disposition": f'attachment; filename="{slug}-{name}.csv"'}
+    # The byte-order mark makes spreadsheet programs read the file as UTF-8.
+    return Response("\ufeff" + text, mimetype="text/csv", headers=headers)
+
+
+@bp.get("/staff/cohorts/<int:cohort_id>/export/<name>.csv")
+@require_staff
+def export_csv(cohort_id: int, name: str):
+    cohort = _cohort(cohort_id)
+    if name == "matrix":
+        _, query = _matrix_query(cohort)
+        return _csv(cohort, name, export.matrix_csv(cohort.credentials, matrix.matrix_all(cohort, query)))
+    if name in SUMMARY_EXPORTS:
+        return _csv(cohort, name, SUMMARY_EXPORTS[name](figures.summarize(cohort, _today())))
+    breakdown = figures.breakdown(cohort, name)
+    if breakdown is None:
+        abort(404)
+    return _csv(cohort, f"by-{name}", export.breakdown_csv(breakdown))
+
+
+# ---------- staff: milestones ----------
+
+def _milestone_form(cohort: Cohort, milestone: Milestone | None) -> MilestoneForm:
+    form = MilestoneForm(obj=milestone)
+    form.credential_ids.choices = [(c.id, f"{c.position}. {c.title}") for c in cohort.credentials]
+    if milestone and not form.is_submitted():
+        form.credential_ids.data = [c.id for c in milestone.credentials]
+    return form
+
+
+@bp.route("/staff/cohorts/<int:cohort_id>/milestones/new", methods=["GET", "POST"], defaults={"milestone_id": None})
+@bp.route("/staff/cohorts/<int:cohort_id>/milestones/<int:milestone_id>", methods=["GET", "POST"])
+@require_staff
+def milestone(cohort_id: int, milestone_id: int | None):
+    cohort = _cohort(cohort_id)
+    existing = next((m for m in cohort.milestones if m.id == milestone_id), None) if milestone_id else None
+    if milestone_id and existing is None:
+        abort(404)
+    form = _milestone_form(cohort, existing)
+    if form.validate_on_submit():
+        try:
+            services.save_milestone(
+                cohort=cohort, milestone=existing, title=form.title.data, due_on=form.due_on.data,
+                credentials=[c for c in cohort.credentials if c.id in (form.credential_ids.data or [])],
+                actor=signed_in_user(),
+            )
+        except services.CohortError as error:
+            form[error.field].errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Milestone saved.", "success")
+            return redirect(url_for("cohorts.edit", cohort_id=cohort.id) + "#milestones")
+    return render_template("cohorts/milestone.html", cohort=cohort, form=form, milestone=existing)
+
+
+@bp.post("/staff/cohorts/<int:cohort_id>/milestones/<int:milestone_id>/delete")
+@require_staff
+def delete_milestone(cohort_id: int, milestone_id: int):
+    cohort = _cohort(cohort_id)
+    existing = next((m for m in cohort.milestones if m.id == milestone_id), None)
+    if existing is None or not ConfirmForm().validate_on_submit():
+        abort(404 if existing is None else 400)
+    services.delete_milestone(cohort=cohort, milestone=existing, actor=signed_in_user())
+    db.session.commit()
+    flash(f"Milestone “{existing.title}” deleted.", "success")
+    return redirect(url_for("cohorts.edit", cohort_id=cohort.id) + "#milestones")
+
+
+# ---------- staff: members and roster imports ----------
+
+@bp.route("/staff/cohorts/<int:cohort_id>/members", methods=["GET", "POST"])
+@require_staff
+def members(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    form = AddMemberForm()
+    if form.validate_on_submit():
+        try:
+            planned = membership.add_member(
+                cohort=cohort, email=form.email.data, name=form.name.data, organization=form.organization.data,
+                role=form.role.data or "", create_organization=form.create_organization.data, actor=signed_in_user(),
+            )
+        except membership.MemberError as error:
+            form.email.errors.extend(error.reasons)
+        else:
+            db.session.commit()
+            flash(f"{planned.row.name} added ({planned.action_label.lower()}).", "success")
+            return redirect(url_for("cohorts.members", cohort_id=cohort.id))
+    page = db.paginate(
+        membership.roster_query(cohort), page=request.args.get("page", 1, type=int), per_page=MEMBERS_PER_PAGE,
+        error_out=False,
+    )
+    return render_template("cohorts/members.html", cohort=cohort, form=form, page=page,
+                           has_password=invitations.has_password)
+
+
+def _member(cohort: Cohort, user_id: int) -> Membership:
+    """The membership a member-row button posts about; 404 when there is none, 400 without a valid CSRF token."""
+    found = membership.find_membership(cohort, user_id)
+    if found is None or not ConfirmForm().validate_on_submit():
+        abort(404 if found is None else 400)
+    return found
+
+
+@bp.post("/staff/cohorts/<int:cohort_id>/members/<int:user_id>/remove")
+@require_staff
+def remove_member(cohort_id: int, user_id: int):
+    cohort = _cohort(cohort_id)
+    found = _member(cohort, user_id)
+    membership.remove_member(cohort=cohort, user=found.user, actor=signed_in_user())
+    db.session.commit()
+    flash(f"{found.user.name} removed from the cohort. Their account and work are kept.", "success")
+    return redirect(url_for("cohorts.members", cohort_id=cohort.id))
+
+
+@bp.post("/staff/cohorts/<int:cohort_id>/members/<int:user_id>/invite")
+@require_staff
+def resend_invitation(cohort_id: int, user_id: int):
+    cohort = _cohort(cohort_id)
+    found = _member(cohort, user_id)
+    try:
+        membership.resend_invitation(cohort=cohort, user=found.user, actor=signed_in_user())
+    except membership.MemberError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(f"A new invitation is on its way to {found.user.email}.", "success")
+    return redirect(url_for("cohorts.members", cohort_id=cohort.id))
+
+
+@bp.route("/staff/cohorts/<int:cohort_id>/import", methods=["GET", "POST"])
+@require_staff
+def import_roster(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    form = RosterUploadForm()
+    if form.validate_on_submit():
+        data = form.file.data.stream.read(ROSTER_MAX_BYTES + 1)
+        if len(data) > ROSTER_MAX_BYTES:
+            form.file.errors.append("The file is larger than 1 MB. Split it into smaller files.")
+        else:
+            staged = membership.stage_import(
+                cohort=cohort, actor=signed_in_user(), filename=form.file.data.filename or "",
+                text=roster.decode_upload(data), create_organizations=form.create_organizations.data,
+            )
+            db.session.commit()
+            return redirect(url_for("cohorts.import_preview", cohort_id=cohort.id, token=staged.token))
+    return render_template("cohorts/import.html", cohort=cohort, form=form, fields=profile.active_fields())
+
+
+@bp.route("/staff/cohorts/<int:cohort_id>/import/<token>", methods=["GET", "POST"])
+@require_staff
+def import_preview(cohort_id: int, token: str):
+    cohort = _cohort(cohort_id)
+    staged = membership.find_import(cohort=cohort, token=token, actor=signed_in_user())
+    if staged is None:
+        flash("That preview has expired or was already imported. Upload the file again.", "error")
+        return redirect(url_for("cohorts.import_roster", cohort_id=cohort.id))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        plan = membership.confirm_import(cohort=cohort, staged=staged, actor=signed_in_user())
+        db.session.commit()
+        flash(_imported_message(plan), "success")
+        return redirect(url_for("cohorts.members", cohort_id=cohort.id))
+    plan = membership.preview_import(cohort=cohort, staged=staged)
+    return render_template("cohorts/import_preview.html", cohort=cohort, staged=staged, plan=plan, form=form,
+                           Action=roster.Action)
+
+
+def _imported_message(plan: roster.RosterPlan) -> str:
+    counts = {action: plan.count(action) for action in roster.Action}
+    return (
+        f"Roster imported: {counts[roster.Action.NEW_ACCOUNT]} new accounts (invited by email), "
+        f"{counts[roster.Action.NEW_MEMBERSHIP]} existing accounts added, {counts[roster.Action.CHANGED]} changed, "
+        f"{counts[roster.Action.UNCHANGED]} unchanged, {len(plan.problems)} rows skipped."
+    )
+
+
+# ---------- staff: one educator ----------
+
+@bp.get("/staff/educators/<int:user_id>")
+@require_staff
+def educator(user_id: int):
+    person = db.get_or_404(User, user_id)
+    memberships, submissions = progress.educator_record(person)
+    return render_template("cohorts/educator.html", person=person, memberships=memberships, submissions=submissions,
+                           cells=progress.latest_cells(person))
+
+
+# ---------- educators ----------
+
+@bp.get("/my/cohorts")
+@login_required
+def mine():
+    return render_template("cohorts/mine.html", cohorts=progress.my_cohorts(signed_in_user(), _today()))
+
+
+@bp.route("/my/profile", methods=["GET", "POST"])
+@login_required
+def my_profile():
+    fields = profile.active_fields()
+    form = make_profile_form(fields, profile.answers_of(signed_in_user()))
+    if form.validate_on_submit():
+        try:
+            profile.save_answers(user=signed_in_user(), answers={f.key: form[f.key].data for f in fields})
+        except profile.ProfileError as error:
+            form[error.field].errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Your answers are saved.", "success")
+            return redirect(url_for("cohorts.my_profile"))
+    return render_template("cohorts/profile.html", form=form, fields=fields, min_group=figures.min_group())
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    try:
+        invitation = invitations.find_invitation(token)
+    except invitations.InvitationError as error:
+        return _invitation_problem(error)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = invitations.accept_invitation(token=token, password=form.password.data)
+        except accounts.AccountError as error:
+            form.password.errors.append(str(error))
+        except invitations.InvitationError as error:
+            db.session.rollback()
+            return _invitation_problem(error)
+        else:
+            _sign_in(user)
+            db.session.commit()
+            flash(f"Welcome, {user.name}. Your password is set and you are signed in.", "success")
+            return redirect(url_for("cohorts.mine"))
+    return render_template("cohorts/invitation.html", form=form, invitation=invitation)
+
+
+def _invitation_problem(error: invitations.InvitationError):
+    status = 404 if error.problem == invitations.InvitationProblem.UNKNOWN else 410
+    return render_template("cohorts/invitation_problem.html", problem=error.problem.value,
+                           invitation=error.invitation), status
+
+
+def _sign_in(user: User) -> None:
+    # As accounts.views._sign_in: a new session id, a server-side session, then Flask-Login.
+    if current_user.is_authenticated:
+        accounts.end_session(current_user.session_token)
+    session.clear()
+    accounts.start_session(user)
+    login_user(user)

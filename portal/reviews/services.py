@@ -79,10 +79,20 @@ def _start_review(version: Version, actor) -> None:
         submissions.transition(version.submission, State.IN_REVIEW, actor=actor)
 
 
+def _lock_version(version: Version) -> None:
+    # Everything that reviews or decides a version queues here, one transaction at a time: a second
+    # reviewer confirming at the same moment then sees the first one's review, and a second tab sees it closed.
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(Version.id).where(Version.id == version.id).with_for_update())
+
+
 def save_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple[str | None, str]]) -> Review:
     """Keep the reviewer's results so far; the first save starts the review (the educator can no longer withdraw)."""
-    _require_open(reviewer, assignment)
     version = assignment.version
+    _lock_version(version)
+    db.session.refresh(version)
+    db.session.refresh(assignment)
+    _require_open(reviewer, assignment)
     _start_review(version, reviewer)
     review = _review_for(assignment)
     _store(review, version, entries)
@@ -160,6 +170,7 @@ def needs_adjudication(version: Version, reviews: list[Review] | None = None) ->
 
 
 def _decide_if_complete(version: Version, *, actor) -> None:
+    _lock_version(version)
     reviews = [r for r in confirmed_reviews(version) if not r.is_adjudication]
     if len(reviews) < routing.reviews_needed_for(version.submission_id):
         return

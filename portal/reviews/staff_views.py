@@ -1,3 +1,206 @@
-from flask import Blueprint
+"""Staff pages of review routing: every submission, one submission's history with its assignment actions,
+adjudication, and the reviewer pool."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.audit import utcnow
+from portal.catalog.models import Stack
+from portal.extensions import db
+from portal.permissions import require_staff, signed_in_user
+from portal.reviews import services, stats
+from portal.reviews.models import Assignment, ReviewerProfile
+from portal.reviews.staff_forms import (
+    AssignForm,
+    AvailabilityForm,
+    ReassignForm,
+    ReviewerForm,
+    SubmissionFilterForm,
+    adjudication_entries,
+    make_adjudication_form,
+    show_problems,
+)
+from portal.submissions.models import State, Submission, Version
+from portal.submissions.services import SubmissionError
 
 bp = Blueprint("staff_reviews", __name__, url_prefix="/staff")
+
+PER_PAGE = 50
+NOT_WAITING = "This version is not waiting for review, so it cannot be assigned."
+
+
+@bp.get("/submissions")
+@require_staff
+def submissions():
+    form = SubmissionFilterForm(request.args)
+    form.set_choices(credentials=stats.credential_choices(), reviewers=stats.reviewer_choices())
+    form.validate()
+    now = utcnow()
+    page = db.paginate(stats.submissions_query(form.filters(), now=now), per_page=PER_PAGE, error_out=False)
+    rows = stats.submission_rows(page.items, now=now, coaching_after=current_app.config["COACHING_AFTER_NOT_YET"])
+    filter_args = {key: value for key, value in request.args.items() if key != "page" and value}
+    return render_template(
+        "reviews/staff/submissions.html", form=form, page=page, rows=rows, filter_args=filter_args
+    )
+
+
+@bp.get("/submissions/<int:submission_id>")
+@require_staff
+def submission(submission_id: int):
+    submission = db.get_or_404(Submission, submission_id)
+    now = utcnow()
+    options = stats.reviewer_options(submission, now=now)
+    assign_form, reassign_form = AssignForm(), ReassignForm()
+    assign_form.set_choices(options)
+    reassign_form.set_choices(options)
+    return render_template(
+        "reviews/staff/submission.html",
+        submission=submission,
+        history=stats.submission_history(submission),
+        assign_form=assign_form,
+        reassign_form=reassign_form,
+        can_assign=submission.current_version.state in stats.WAITING_STATES,
+        now=now,
+    )
+
+
+@bp.post("/submissions/<int:submission_id>/assign")
+@require_staff
+def assign(submission_id: int):
+    submission = db.get_or_404(Submission, submission_id)
+    form = AssignForm()
+    form.set_choices(stats.reviewer_options(submission, now=utcnow()))
+    back = redirect(url_for(".submission", submission_id=submission.id))
+    if not form.validate_on_submit():
+        flash("Choose a reviewer from the list.", "error")
+        return back
+    # The service does not look at the version's state; a decided or withdrawn version must not get a reviewer.
+    if submission.current_version.state not in stats.WAITING_STATES:
+        flash(NOT_WAITING, "error")
+        return back
+    try:
+        assignment = services.assign_by_hand(
+            staff=signed_in_user(), version=submission.current_version, reviewer_id=form.reviewer_id
+        )
+    except services.ReviewError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return back
+    db.session.commit()
+    flash(f"Assigned to {assignment.reviewer.name}, due {assignment.due_at:%d %b %Y}.", "success")
+    return back
+
+
+@bp.post("/assignments/<int:assignment_id>/reassign")
+@require_staff
+def reassign(assignment_id: int):
+    assignment = db.get_or_404(Assignment, assignment_id)
+    submission = assignment.version.submission
+    form = ReassignForm()
+    form.set_choices(stats.reviewer_options(submission, now=utcnow()))
+    back = redirect(url_for(".submission", submission_id=submission.id))
+    if not form.validate_on_submit():
+        flash("Choose a reviewer from the list.", "error")
+        return back
+    try:
+        created = services.reassign(staff=signed_in_user(), assignment=assignment, reviewer_id=form.reviewer_id)
+    except services.ReviewError as error:
+        db.session.rollback()  # reassign releases the old assignment before it can fail
+        flash(str(error), "error")
+        return back
+    db.session.commit()
+    if created:
+        flash(f"Reassigned to {', '.join(a.reviewer.name for a in created)}.", "success")
+    else:
+        flash("Released. No eligible reviewer is free: the submission waits in the queue.", "info")
+    return back
+
+
+@bp.route("/adjudicate/<int:version_id>", methods=["GET", "POST"])
+@require_staff
+def adjudicate(version_id: int):
+    version = db.get_or_404(Version, version_id)
+    back = redirect(url_for(".submission", submission_id=version.submission_id))
+    reviews = [r for r in services.confirmed_reviews(version) if not r.is_adjudication]
+    if not services.needs_adjudication(version, reviews):
+        flash("This version does not need adjudication (it may have been settled already).", "info")
+        return back
+    staff = signed_in_user()
+    own_review = any(r.reviewer_id == staff.id for r in reviews)
+    form = make_adjudication_form(version.requirements.parts)
+    if not own_review and form.validate_on_submit():
+        try:
+            services.adjudicate(staff=staff, version=version, entries=adjudication_entries(form))
+        except services.ResultsIncomplete as incomplete:
+            show_problems(form, incomplete.problems)
+        except (services.ReviewError, SubmissionError) as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return back
+        else:
+            db.session.commit()
+            flash(f"Decided: {State(version.state).label}. The educator has been told.", "success")
+            return back
+    status = 422 if form.errors else 200
+    return render_template(
+        "reviews/staff/adjudicate.html", version=version, reviews=reviews, form=form, own_review=own_review
+    ), status
+
+
+@bp.route("/reviewers", methods=["GET", "POST"])
+@require_staff
+def reviewers():
+    form = AvailabilityForm()
+    if form.validate_on_submit():
+        user = _load_reviewer(form.target_id)
+        profile = services.ensure_profile(user)
+        resume = form.action.data == "resume"
+        services.update_reviewer(
+            staff=signed_in_user(), profile=profile, is_active=resume, capacity=profile.capacity,
+            stacks=profile.stacks,
+        )
+        db.session.commit()
+        flash(f"{user.name} {'is active again' if resume else 'is paused'}.", "success")
+        return redirect(url_for(".reviewers"))
+    if form.is_submitted():
+        abort(400)
+    pool = stats.reviewer_pool(now=utcnow())
+    return render_template(
+        "reviews/staff/reviewers.html", pool=pool, form=form, min_results=stats.MIN_RESULTS_TO_COMPARE
+    )
+
+
+@bp.route("/reviewers/<int:user_id>", methods=["GET", "POST"])
+@require_staff
+def edit_reviewer(user_id: int):
+    user = _load_reviewer(user_id)
+    profile = db.session.get(ReviewerProfile, user.id)
+    stacks = list(db.session.scalars(select(Stack).order_by(Stack.title)))
+    form = ReviewerForm(data=_profile_data(profile))
+    form.set_choices(stacks)
+    if form.validate_on_submit():
+        services.update_reviewer(
+            staff=signed_in_user(), profile=services.ensure_profile(user), is_active=form.is_active.data,
+            capacity=form.capacity.data, stacks=[s for s in stacks if s.id in form.stacks.data],
+        )
+        db.session.commit()
+        flash(f"Saved {user.name}'s reviewer settings.", "success")
+        return redirect(url_for(".reviewers"))
+    status = 422 if form.errors else 200
+    return render_template("reviews/staff/edit_reviewer.html", user=user, profile=profile, form=form), status
+
+
+def _load_reviewer(user_id: int | None) -> User:
+    """A person with the reviewer role or a reviewer profile; anyone else is not on these pages."""
+    user = db.session.get(User, user_id) if user_id else None
+    if user is None or not (user.is_reviewer or db.session.get(ReviewerProfile, user.id)):
+        abort(404)
+    return user
+
+
+def _profile_data(profile: ReviewerProfile | None) -> dict:
+    if profile is None:  # what a new profile starts with
+        columns = ReviewerProfile.__table__.c
+        return {"is_active": columns.is_active.default.arg, "capacity": columns.capacity.default.arg, "stacks": []}
+    return {"is_active": profile.is_active, "capacity": profile.capacity, "stacks": [s.id for s in profile.stacks]}

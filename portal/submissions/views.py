@@ -137,7 +137,9 @@ def _conflict(submission: Submission, form, saved_version):
         "yours, or reload the page to continue with the saved one."
     )
     if _wants_json():
-        return jsonify(error=message, conflict=True, revision=saved_version.revision), 409
+        short = ("This draft was changed in another tab or window, so your latest changes here were not saved. "
+                 "Your text is still on this page. Keep your version, or load the saved one.")
+        return jsonify(error=short, conflict=True, revision=saved_version.revision), 409
     form.revision.data = saved_version.revision
     return render_template(
         "submissions/edit.html", submission=submission, form=form, conflict=message, saved=saved_version,

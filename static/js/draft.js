@@ -28,7 +28,8 @@ function textFields() {
   return data;
 }
 
-function showConflict(message) {
+// Another tab saved first: keep this tab's text on screen and let the author choose which copy wins.
+function showConflict(message, savedRevision) {
   let banner = document.getElementById("conflict-banner");
   if (!banner) {
     banner = document.createElement("div");
@@ -37,7 +38,30 @@ function showConflict(message) {
     banner.setAttribute("role", "alert");
     form.before(banner);
   }
-  banner.textContent = message;
+  banner.replaceChildren();
+  const text = document.createElement("p");
+  text.textContent = message;
+  const keep = document.createElement("button");
+  keep.type = "button";
+  keep.className = "button";
+  keep.textContent = "Keep my version";
+  keep.addEventListener("click", () => {
+    form.querySelector("input[name=revision]").value = savedRevision;
+    banner.remove();
+    autosave.stopped = false;
+    autosave.dirty = true;
+    autosave.run();
+  });
+  const load = document.createElement("button");
+  load.type = "button";
+  load.className = "button secondary";
+  load.textContent = "Load the saved version";
+  load.addEventListener("click", () => {
+    autosave.dirty = false;
+    window.location.reload();
+  });
+  banner.append(text, keep, " ", load);
+  keep.focus();
 }
 
 // The text of each essay as last sent, so a late server count never overwrites a newer live count.
@@ -71,7 +95,7 @@ const autosave = {
     for (const textarea of form.querySelectorAll("textarea[data-word-limit]")) lastSent.set(textarea.id, textarea.value);
     let response;
     try {
-      response = await fetch(form.action, {
+      response = await fetch(form.getAttribute("action"), {
         method: "POST",
         body: textFields(),
         headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
@@ -88,7 +112,7 @@ const autosave = {
     this.stopped = true;
     if (response.status === 409 && body.conflict) {
       setStatus("conflict", "Not saved: this draft was changed in another tab.");
-      showConflict(body.error);
+      showConflict(body.error, body.revision);
     } else {
       setStatus("error", body.error || "Not saved. Use “Save draft” to try again; your text is still here.");
     }

@@ -51,7 +51,9 @@ def count(model) -> int:
 
 def versions_by_credential() -> dict[str, list[int]]:
     rows = db.session.execute(
-        select(Credential.slug, Requirements.number).join(Requirements).order_by(Credential.position, Requirements.number)
+        select(Credential.slug, Requirements.number)
+        .join(Requirements)
+        .order_by(Credential.position, Requirements.number)
     ).all()
     result: dict[str, list[int]] = {}
     for slug, number in rows:

@@ -1,0 +1,105 @@
+"""CSV exports of the dashboard's tables: the same figures, and the same suppression, as on screen.
+
+Every cell goes through neutralize(), so a spreadsheet never runs a cell as a formula."""
+
+import csv
+import io
+from collections.abc import Iterable
+
+from portal.catalog.models import Credential
+from portal.cohorts.dashboard import (
+    CATEGORIES,
+    CATEGORY_LABELS,
+    FUNNEL_LABELS,
+    FUNNEL_STAGES,
+    MILESTONE_LABELS,
+    MILESTONE_STATUSES,
+    Breakdown,
+    Summary,
+)
+from portal.cohorts.matrix import MatrixRow
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(value) -> str:
+    """The cell as text; one that a spreadsheet would read as a formula is prefixed with a single quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def to_csv(header: list[str], rows: Iterable[list]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([neutralize(h) for h in header])
+    for row in rows:
+        writer.writerow([neutralize(cell) for cell in row])
+    return buffer.getvalue()
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def matrix_csv(credentials: list[Credential], rows: list[MatrixRow]) -> str:
+    header = ["Name", "Email", "Organization", "Role", "Earned", *[c.title for c in credentials]]
+    return to_csv(header, (
+        [r.name, r.email, r.organization, r.role, r.earned, *[cell.label for cell in r.cells]] for r in rows
+    ))
+
+
+def credentials_csv(summary: Summary) -> str:
+    header = ["Credential", *[CATEGORY_LABELS[c] for c in CATEGORIES], "Median days to decision"]
+    return to_csv(header, (
+        [f.credential.title, *[f.counts[c] for c in CATEGORIES], _number(f.median_days)] for f in summary.credentials
+    ))
+
+
+def funnel_csv(summary: Summary) -> str:
+    header = ["Credential", *[FUNNEL_LABELS[s] for s in FUNNEL_STAGES]]
+    return to_csv(header, ([f.credential.title, *[f.funnel[s] for s in FUNNEL_STAGES]] for f in summary.credentials))
+
+
+def milestones_csv(summary: Summary) -> str:
+    header = ["Milestone", "Target date", "Credentials", *[MILESTONE_LABELS[s] for s in MILESTONE_STATUSES]]
+    return to_csv(header, (
+        [m.milestone.title, m.milestone.due_on.isoformat(), "; ".join(c.title for c in m.milestone.credentials),
+         *[m.counts[s] for s in MILESTONE_STATUSES]]
+        for m in summary.milestones
+    ))
+
+
+def parts_csv(summary: Summary) -> str:
+    header = ["Credential", "Part", "Not yet", "Results recorded", "Not yet (%)"]
+    return to_csv(header, (
+        [p.credential.title, p.part_title, p.not_yet, p.judged, _number(p.rate.percent)] for p in summary.parts
+    ))
+
+
+def timing_csv(summary: Summary) -> str:
+    rate = summary.first_attempt
+    return to_csv(
+        ["Measure", "Value", "Out of"],
+        [
+            ["Members", summary.members, ""],
+            ["Median days from submission to decision", _number(summary.median_days), ""],
+            ["First-attempt earn rate (%)", _number(rate.percent), rate.total],
+        ],
+    )
+
+
+def breakdown_csv(breakdown: Breakdown) -> str:
+    header = [
+        "Group", "Members", *[f"Earned: {c.title}" for c in breakdown.credentials],
+        "First-attempt earn rate (%)", "Median days to decision",
+    ]
+
+    def line(row) -> list:
+        if row.hidden:
+            return [row.label, *[breakdown.hidden_label] * (len(header) - 1)]
+        return [
+            row.label, row.members, *[row.earned.get(c.id, 0) for c in breakdown.credentials],
+            _number(row.first_attempt.percent), _number(row.median_days),
+        ]
+
+    return to_csv(header, [*map(line, breakdown.rows), line(breakdown.total)])

@@ -1,0 +1,98 @@
+"""Forms of the cohort pages. Choices that come from the database are filled in by the view."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    Form,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.cohorts.matrix import CELL_LABELS, CELL_STATES, SORTS
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CohortForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Enter the cohort's name."), Length(max=200)])
+    program = StringField(
+        "Program", description="For example: Data Equity Cohort.", validators=[Optional(), Length(max=200)]
+    )
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    starts_on = DateField("Start date", validators=[Optional()])
+    ends_on = DateField("End date", validators=[Optional()])
+    stack_id = SelectField("Stack", coerce=int, validators=[DataRequired("Choose a stack.")])
+    credential_ids = CheckboxesField(
+        "Credentials", coerce=int, description="Leave all unticked to work toward the whole stack.",
+    )
+
+
+class MilestoneForm(FlaskForm):
+    title = StringField(
+        "Milestone", description="For example: Credentials 1 and 2 earned.",
+        validators=[DataRequired("Name the milestone."), Length(max=200)],
+    )
+    due_on = DateField("Target date", validators=[DataRequired("Enter the target date.")])
+    credential_ids = CheckboxesField("Credentials to have earned by then", coerce=int)
+
+
+class RosterUploadForm(FlaskForm):
+    file = FileField(
+        "Roster file (CSV)",
+        description="Columns: email, name, organization, role, and optionally the self-reported field keys.",
+        validators=[FileRequired("Choose a CSV file.")],
+    )
+    create_organizations = BooleanField("Create new organizations for names not in the portal yet")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that posts: CSRF only."""
+
+
+class AddMemberForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter an email address."), Email("Enter a valid email.")])
+    name = StringField("Full name", validators=[DataRequired("Enter a name."), Length(max=200)])
+    organization = StringField("Organization", validators=[DataRequired("Enter an organization."), Length(max=200)])
+    role = StringField("Role in the district", validators=[Optional(), Length(max=200)])
+    create_organization = BooleanField("Create the organization if it is not in the portal yet")
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "Choose a password", description="At least 8 characters. A long phrase is easiest to remember.",
+        validators=[DataRequired("Choose a password.")],
+    )
+
+
+class MatrixFilterForm(Form):
+    """The query arguments of the matrix (a GET form: no CSRF, works without JavaScript)."""
+
+    organization = SelectField("Organization", coerce=lambda v: int(v) if v else None, validate_choice=False)
+    state = SelectField("State", choices=[("", "Any state")] + [(s, CELL_LABELS[s]) for s in CELL_STATES])
+    credential = SelectField("Of credential", coerce=lambda v: int(v) if v else None, validate_choice=False)
+    sort = SelectField("Sort by", choices=[(s, s.capitalize()) for s in SORTS])
+    order = SelectField("Order", choices=[("asc", "Ascending"), ("desc", "Descending")])
+    page = IntegerField(default=1, validators=[Optional()])
+
+
+def make_profile_form(fields, answers: dict) -> FlaskForm:
+    """One select per self-reported field, showing the saved answers; the blank choice clears an answer."""
+    attrs = {
+        f.key: SelectField(f.label, description=f.hint, choices=[("", "No answer")] + [(c, c) for c in f.choices],
+                           validators=[Optional()])
+        for f in fields
+    }
+    form_class = type("ProfileForm", (FlaskForm,), attrs)
+    return form_class(data=answers)

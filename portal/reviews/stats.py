@@ -1,0 +1,441 @@
+"""Read-only queries behind the staff review pages: the submissions overview, one submission's history and
+the reviewer pool's numbers.
+
+Every function issues a fixed number of queries whatever the number of rows: per-row facts are aggregated
+in SQL (GROUP BY) or loaded for the whole page at once, never one query per row. The one exception to "in
+SQL" is the median time to decide, computed in Python from a single query that returns one (reviewer, days)
+row per confirmed review: portable SQL (SQLite and PostgreSQL alike) has no median aggregate.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
+
+from portal.accounts.models import User
+from portal.audit import AuditEvent
+from portal.catalog.models import Credential, Stack
+from portal.extensions import db
+from portal.reviews import routing
+from portal.reviews.agreement import Agreement, agreement, median
+from portal.reviews.models import Assignment, AssignmentState, PartResult, Result, Review, ReviewerProfile
+from portal.reviews.services import needs_adjudication
+from portal.submissions.models import State, Submission, Version
+
+WAITING_STATES = (State.SUBMITTED, State.IN_REVIEW)
+HOLDING_STATES = (AssignmentState.OPEN, AssignmentState.DONE)
+# A reviewer whose Yes rate is this far from the pool's is pointed out to staff...
+LENIENCY_GAP = 0.25
+# ...once they have recorded enough part results for the comparison to mean something.
+MIN_RESULTS_TO_COMPARE = 10
+
+
+# --- the submissions overview ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubmissionFilters:
+    state: str | None = None
+    credential_id: int | None = None
+    reviewer_id: int | None = None
+    overdue_only: bool = False
+    waiting_only: bool = False
+
+
+@dataclass(frozen=True)
+class SubmissionRow:
+    submission: Submission
+    version: Version  # the current one
+    reviewers: list[str]  # who holds the current version (open or done)
+    due_at: datetime | None  # the earliest due date of an open assignment
+    reviews_done: int  # confirmed reviews of the current version, adjudication excluded
+    reviews_needed: int
+    is_waiting: bool
+    is_overdue: bool
+    needs_adjudication: bool
+    needs_coaching: bool
+
+    @property
+    def flags(self) -> list[str]:
+        named = (
+            (self.is_waiting, "Waiting for a reviewer"),
+            (self.is_overdue, "Overdue"),
+            (self.needs_adjudication, "Needs adjudication"),
+            (self.needs_coaching, "Coaching"),
+        )
+        return [label for raised, label in named if raised]
+
+
+def _regular_confirmed(review) -> list:
+    """Conditions for a confirmed review by a reviewer (not a staff adjudication)."""
+    return [review.confirmed_at.is_not(None), review.is_adjudication.is_(False)]
+
+
+def waiting_version_ids() -> list[int]:
+    """Submitted or in-review versions held by fewer reviewers than they need. How many a version needs is
+    decided in Python (a hash of the submission id), so SQL narrows to fewer than two holders first."""
+    holding = (
+        select(func.count())
+        .select_from(Assignment)
+        .where(Assignment.version_id == Version.id, Assignment.state.in_(HOLDING_STATES))
+        .correlate(Version)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Version.id, Version.submission_id, holding).where(Version.state.in_(WAITING_STATES), holding < 2)
+    ).all()
+    return [version_id for version_id, submission_id, held in rows if held < routing.reviews_needed_for(submission_id)]
+
+
+def _overdue(version_id, now: datetime):
+    return exists().where(
+        Assignment.version_id == version_id, Assignment.state == AssignmentState.OPEN, Assignment.due_at < now
+    )
+
+
+def submissions_query(filters: SubmissionFilters, *, now: datetime) -> Select:
+    """Every submission matching the filters, newest first, with what a row shows loaded eagerly."""
+    latest = (
+        select(Version.submission_id, func.max(Version.number).label("number"))
+        .group_by(Version.submission_id)
+        .subquery()
+    )
+    current = aliased(Version, name="current_version")
+    query = (
+        select(Submission)
+        .join(latest, latest.c.submission_id == Submission.id)
+        .join(current, and_(current.submission_id == Submission.id, current.number == latest.c.number))
+        .options(
+            joinedload(Submission.educator),
+            joinedload(Submission.credential),
+            selectinload(Submission.versions).options(lazyload(Version.requirements)),
+        )
+        .order_by(Submission.id.desc())
+    )
+    if filters.state:
+        query = query.where(current.state == filters.state)
+    if filters.credential_id:
+        query = query.where(Submission.credential_id == filters.credential_id)
+    if filters.reviewer_id:
+        query = query.where(
+            exists().where(
+                Assignment.version_id == current.id,
+                Assignment.reviewer_id == filters.reviewer_id,
+                Assignment.state.in_(HOLDING_STATES),
+            )
+        )
+    if filters.overdue_only:
+        query = query.where(_overdue(current.id, now))
+    if filters.waiting_only:
+        query = query.where(current.id.in_(waiting_version_ids()))
+    return query
+
+
+def submission_rows(submissions: list[Submission], *, now: datetime, coaching_after: int) -> list[SubmissionRow]:
+    """The facts behind each row of a page of submissions: four queries for the whole page."""
+    if not submissions:
+        return []
+    versions = [s.current_version for s in submissions]
+    version_ids = [v.id for v in versions]
+    holders: dict[int, list[str]] = defaultdict(list)
+    due: dict[int, list[datetime]] = defaultdict(list)
+    assignments = db.session.execute(
+        select(Assignment.version_id, Assignment.state, Assignment.due_at, User.name)
+        .join(User, User.id == Assignment.reviewer_id)
+        .where(Assignment.version_id.in_(version_ids), Assignment.state.in_(HOLDING_STATES))
+        .order_by(Assignment.id)
+    ).all()
+    for version_id, state, due_at, name in assignments:
+        holders[version_id].append(name)
+        if state == AssignmentState.OPEN:
+            due[version_id].append(due_at)
+    reviews: dict[int, list[Review]] = defaultdict(list)
+    confirmed = select(Review).where(Review.version_id.in_(version_ids), Review.confirmed_at.is_not(None))
+    for review in db.session.scalars(confirmed.order_by(Review.id)):  # results: one more (selectin) query
+        reviews[review.version_id].append(review)
+    not_yet_counts = _not_yet_counts({s.educator_id for s in submissions})
+    rows = []
+    for submission, version in zip(submissions, versions, strict=True):
+        needed = routing.reviews_needed_for(submission.id)
+        done = sum(not r.is_adjudication for r in reviews[version.id])
+        rows.append(
+            SubmissionRow(
+                submission=submission,
+                version=version,
+                reviewers=holders[version.id],
+                due_at=min(due[version.id], default=None),
+                reviews_done=done,
+                reviews_needed=needed,
+                is_waiting=version.state in WAITING_STATES and len(holders[version.id]) < needed,
+                is_overdue=any(d < now for d in due[version.id]),
+                needs_adjudication=needs_adjudication(version, reviews[version.id]),
+                needs_coaching=not_yet_counts.get((submission.educator_id, submission.credential_id), 0)
+                >= coaching_after,
+            )
+        )
+    return rows
+
+
+def _not_yet_counts(educator_ids) -> dict[tuple[int, int], int]:
+    """(educator, credential) -> how many of their versions were decided Not yet, over all their submissions."""
+    query = (
+        select(Submission.educator_id, Submission.credential_id, func.count(Version.id))
+        .join(Version, Version.submission_id == Submission.id)
+        .where(Submission.educator_id.in_(educator_ids), Version.state == State.NOT_YET)
+        .group_by(Submission.educator_id, Submission.credential_id)
+    )
+    return {(educator, credential): count for educator, credential, count in db.session.execute(query)}
+
+
+def credential_choices() -> list[tuple[int, str]]:
+    query = select(Credential.id, Credential.title).join(Stack).order_by(Stack.title, Credential.position)
+    return [(credential_id, title) for credential_id, title in db.session.execute(query)]
+
+
+def reviewer_choices() -> list[tuple[int, str]]:
+    """Everyone who reviews or has reviewed: reviewer role, a profile, or an assignment."""
+    assigned = select(Assignment.id).where(Assignment.reviewer_id == User.id).exists()
+    profiled = select(ReviewerProfile.user_id).where(ReviewerProfile.user_id == User.id).exists()
+    query = select(User.id, User.name).where(or_(User.is_reviewer, profiled, assigned)).order_by(User.name, User.id)
+    return [(user_id, name) for user_id, name in db.session.execute(query)]
+
+
+# --- one submission's history ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionHistory:
+    version: Version
+    assignments: list[Assignment]
+    reviews: list[Review]  # confirmed, oldest first (an adjudication comes last)
+
+
+@dataclass(frozen=True)
+class SubmissionHistory:
+    versions: list[VersionHistory]  # newest first
+    events: list[tuple[AuditEvent, str | None]]  # (event, actor's name), newest first
+    needs_adjudication: bool  # the current version
+
+
+@dataclass(frozen=True)
+class ReviewerOption:
+    user_id: int
+    label: str
+
+
+def submission_history(submission: Submission) -> SubmissionHistory:
+    version_ids = [v.id for v in submission.versions]
+    assignments: dict[int, list[Assignment]] = defaultdict(list)
+    query = (
+        select(Assignment)
+        .where(Assignment.version_id.in_(version_ids))
+        .options(joinedload(Assignment.reviewer))
+        .order_by(Assignment.id)
+    )
+    for assignment in db.session.scalars(query):
+        assignments[assignment.version_id].append(assignment)
+    reviews: dict[int, list[Review]] = defaultdict(list)
+    query = (
+        select(Review)
+        .where(Review.version_id.in_(version_ids), Review.confirmed_at.is_not(None))
+        .options(joinedload(Review.reviewer))
+        .order_by(Review.is_adjudication, Review.id)
+    )
+    for review in db.session.scalars(query):
+        reviews[review.version_id].append(review)
+    events = db.session.execute(
+        select(AuditEvent, User.name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.subject_type == Submission.__tablename__, AuditEvent.subject_id == submission.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    ).all()
+    current = submission.current_version
+    return SubmissionHistory(
+        versions=[VersionHistory(v, assignments[v.id], reviews[v.id]) for v in reversed(submission.versions)],
+        events=[(event, name) for event, name in events],
+        needs_adjudication=needs_adjudication(current, reviews[current.id]),
+    )
+
+
+def reviewer_options(submission: Submission, *, now: datetime) -> list[ReviewerOption]:
+    """Every reviewer profile, labelled with load and capacity and anything that speaks against choosing them.
+    Staff may still choose anyone: the assignment service refuses conflicts of interest with its reason."""
+    loads = _open_loads(now)
+    author_org = submission.educator.organization_id
+    stack_id = submission.credential.stack_id
+    query = (
+        select(ReviewerProfile)
+        .join(User, User.id == ReviewerProfile.user_id)
+        .order_by(User.name, User.id)
+    )
+    options = []
+    for profile in db.session.scalars(query):
+        user = profile.user
+        notes = []
+        if user.id == submission.educator_id:
+            notes.append("the author")
+        elif author_org is not None and user.organization_id == author_org:
+            notes.append("author's organization")
+        if not (profile.is_active and user.is_reviewer):
+            notes.append("paused")
+        if all(stack.id != stack_id for stack in profile.stacks):
+            notes.append("not qualified for this stack")
+        load, _overdue_count = loads.get(user.id, (0, 0))
+        label = f"{user.name} — {load} of {profile.capacity} open"
+        options.append(ReviewerOption(user.id, label + (f" ({', '.join(notes)})" if notes else "")))
+    return options
+
+
+# --- the reviewer pool ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartRate:
+    yes: int
+    total: int
+
+    @property
+    def rate(self) -> float:
+        return self.yes / self.total
+
+
+@dataclass
+class ReviewerStats:
+    user: User
+    profile: ReviewerProfile | None  # None: has the reviewer role but was never set up
+    load: int = 0  # open assignments
+    overdue: int = 0  # open assignments past their due date
+    reviews_done: int = 0  # confirmed reviews, adjudications excluded
+    median_days: float | None = None  # assigned -> confirmed
+    parts: dict[str, PartRate] = field(default_factory=dict)  # part key -> Yes among their confirmed results
+    agreement: Agreement = field(default_factory=lambda: agreement([]))  # against the other reviewer, per part
+    comparison: str | None = None  # "Much stricter than the pool", "Much more lenient than the pool"
+
+    @property
+    def results(self) -> int:
+        return sum(p.total for p in self.parts.values())
+
+    @property
+    def yes_rate(self) -> float | None:
+        total = self.results
+        return sum(p.yes for p in self.parts.values()) / total if total else None
+
+
+@dataclass(frozen=True)
+class ReviewerPool:
+    reviewers: list[ReviewerStats]
+    yes_rate: float | None  # over every reviewer's confirmed results
+    part_keys: list[str]
+
+
+def reviewer_pool(*, now: datetime) -> ReviewerPool:
+    """The reviewer table: everyone with the reviewer role or a profile, with their numbers. Seven queries."""
+    query = (
+        select(User, ReviewerProfile)
+        .outerjoin(ReviewerProfile, ReviewerProfile.user_id == User.id)
+        .where(or_(User.is_reviewer, ReviewerProfile.user_id.is_not(None)))
+        .order_by(User.name, User.id)
+    )
+    reviewers = [ReviewerStats(user=user, profile=profile) for user, profile in db.session.execute(query)]
+    loads = _open_loads(now)
+    done = _reviews_done()
+    days = _days_to_decide()
+    parts = _part_rates()
+    pairs = _agreement_pairs()
+    for row in reviewers:
+        row.load, row.overdue = loads.get(row.user.id, (0, 0))
+        row.reviews_done = done.get(row.user.id, 0)
+        row.median_days = median(days.get(row.user.id, []))
+        row.parts = parts.get(row.user.id, {})
+        row.agreement = agreement(pairs.get(row.user.id, []))
+    pool_yes = sum(p.yes for by_part in parts.values() for p in by_part.values())
+    pool_total = sum(p.total for by_part in parts.values() for p in by_part.values())
+    pool_rate = pool_yes / pool_total if pool_total else None
+    for row in reviewers:
+        row.comparison = compare_to_pool(row, pool_rate)
+    part_keys = sorted({key for by_part in parts.values() for key in by_part})
+    return ReviewerPool(reviewers=reviewers, yes_rate=pool_rate, part_keys=part_keys)
+
+
+def compare_to_pool(row: ReviewerStats, pool_rate: float | None) -> str | None:
+    """Name a reviewer who says Yes much less or much more often than the pool as a whole."""
+    if pool_rate is None or row.results < MIN_RESULTS_TO_COMPARE:
+        return None
+    gap = row.yes_rate - pool_rate
+    if gap < -LENIENCY_GAP:
+        return "Much stricter than the pool"
+    if gap > LENIENCY_GAP:
+        return "Much more lenient than the pool"
+    return None
+
+
+def _open_loads(now: datetime) -> dict[int, tuple[int, int]]:
+    """reviewer -> (open assignments, of which overdue)."""
+    query = (
+        select(Assignment.reviewer_id, func.count(), func.sum(case((Assignment.due_at < now, 1), else_=0)))
+        .where(Assignment.state == AssignmentState.OPEN)
+        .group_by(Assignment.reviewer_id)
+    )
+    return {reviewer: (int(count), int(late or 0)) for reviewer, count, late in db.session.execute(query)}
+
+
+def _reviews_done() -> dict[int, int]:
+    query = select(Review.reviewer_id, func.count()).where(*_regular_confirmed(Review)).group_by(Review.reviewer_id)
+    return {reviewer: int(count) for reviewer, count in db.session.execute(query)}
+
+
+def _days_to_decide() -> dict[int, list[float]]:
+    query = (
+        select(Review.reviewer_id, Assignment.assigned_at, Review.confirmed_at)
+        .join(Assignment, Assignment.id == Review.assignment_id)
+        .where(*_regular_confirmed(Review))
+    )
+    days: dict[int, list[float]] = defaultdict(list)
+    for reviewer, assigned_at, confirmed_at in db.session.execute(query):
+        days[reviewer].append((confirmed_at - assigned_at).total_seconds() / 86_400)
+    return days
+
+
+def _part_rates() -> dict[int, dict[str, PartRate]]:
+    query = (
+        select(
+            Review.reviewer_id,
+            PartResult.part_key,
+            func.count(),
+            func.sum(case((PartResult.result == Result.YES.value, 1), else_=0)),
+        )
+        .join(PartResult, PartResult.review_id == Review.id)
+        .where(*_regular_confirmed(Review), PartResult.result.is_not(None))
+        .group_by(Review.reviewer_id, PartResult.part_key)
+    )
+    rates: dict[int, dict[str, PartRate]] = defaultdict(dict)
+    for reviewer, part_key, total, yes in db.session.execute(query):
+        rates[reviewer][part_key] = PartRate(yes=int(yes or 0), total=int(total))
+    return rates
+
+
+def _agreement_pairs() -> dict[int, list[tuple[str, str]]]:
+    """reviewer -> (their result, the other reviewer's result) for every part both confirmed on one version,
+    counted in SQL per combination, then expanded for agreement()."""
+    mine, theirs = aliased(Review), aliased(Review)
+    my_part, their_part = aliased(PartResult), aliased(PartResult)
+    query = (
+        select(mine.reviewer_id, my_part.result, their_part.result, func.count())
+        .select_from(mine)
+        .join(my_part, my_part.review_id == mine.id)
+        .join(theirs, and_(theirs.version_id == mine.version_id, theirs.reviewer_id != mine.reviewer_id))
+        .join(their_part, and_(their_part.review_id == theirs.id, their_part.part_key == my_part.part_key))
+        .where(
+            *_regular_confirmed(mine),
+            *_regular_confirmed(theirs),
+            my_part.result.is_not(None),
+            their_part.result.is_not(None),
+        )
+        .group_by(mine.reviewer_id, my_part.result, their_part.result)
+    )
+    pairs: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for reviewer, my_result, their_result, count in db.session.execute(query):
+        pairs[reviewer].extend([(my_result, their_result)] * int(count))
+    return pairs
