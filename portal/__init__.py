@@ -18,6 +18,7 @@ from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.notifications import cli as notifications_cli
 from portal.notifications import views as notifications_views
 from portal.permissions import TEMPLATE_PREDICATES
+from portal.reviews import cli as reviews_cli
 from portal.reviews import staff_views as staff_reviews_views
 from portal.reviews import views as reviews_views
 from portal.security import check_production_settings, init_security
@@ -71,7 +72,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     for blueprint in (
         catalog_views.bp, accounts_views.bp, submissions_views.bp, reviews_views.bp, staff_reviews_views.bp,
-        cohorts_views.bp, notifications_views.bp, accounts_cli.bp, catalog_cli.bp, notifications_cli.bp, demo.bp,
+        cohorts_views.bp, notifications_views.bp, accounts_cli.bp, catalog_cli.bp, notifications_cli.bp,
+        reviews_cli.bp, demo.bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -1,4 +1,4 @@
-"""Demo data for trying the portal: the bundled stacks and one account per role."""
+"""Demo data for trying the portal: the bundled stacks, an account per role, and work in every state."""
 
 import io
 
@@ -9,11 +9,14 @@ from sqlalchemy import select
 from portal.accounts import services as accounts
 from portal.accounts.models import User
 from portal.catalog.loader import bundled_stack_paths, load_stack
-from portal.catalog.models import Credential
+from portal.catalog.models import Credential, Stack
 from portal.catalog.services import sync_stack
 from portal.extensions import db
+from portal.reviews import routing
+from portal.reviews import services as reviews
+from portal.reviews.models import Assignment, AssignmentState
 from portal.submissions import services as submissions
-from portal.submissions.models import State
+from portal.submissions.models import Submission
 
 bp = Blueprint("demo", __name__, cli_group=None)
 
@@ -22,17 +25,35 @@ DEMO_ACCOUNTS = [
     # email, name, organization, roles, what the account shows
     ("educator@example.org", "Dana Whitfield", "Riverside Unified School District", ("educator",),
      "has earned Foundations; can submit the District Plan"),
-    ("newcomer@example.org", "Sam Ortega", "Mesa County Schools", ("educator",),
-     "has earned nothing yet"),
-    ("reviewer@example.org", "Priya Raman", "Lakeview Charter Network", ("reviewer",), "reviews submissions"),
+    ("newcomer@example.org", "Sam Ortega", "Mesa County Schools", ("educator",), "has earned nothing yet"),
+    ("revising@example.org", "Lee Park", "Riverside Unified School District", ("educator",),
+     "got Not yet on Identifying Challenges; can revise"),
+    ("reviewer@example.org", "Priya Raman", "Lakeview Charter Network", ("reviewer",),
+     "has submissions to score in the review queue"),
+    ("reviewer2@example.org", "Jordan Ellis", "Harbor City Schools", ("reviewer",), "a second reviewer"),
     ("staff@example.org", "Morgan Lee", "CoSN Program Office", ("staff", "reviewer"), "runs the program"),
 ]
+# Educators whose work fills the queues: (email, name, organization, [(credential, what happens)]).
+BACKGROUND = [
+    ("alex.rivera@example.org", "Alex Rivera", "Mesa County Schools",
+     [("identifying-challenges", "submitted"), ("engaging-stakeholders", "draft")]),
+    ("kim.nguyen@example.org", "Kim Nguyen", "Riverside Unified School District",
+     [("identifying-challenges", "in_review")]),
+    ("ruth.okafor@example.org", "Ruth Okafor", "Mesa County Schools",
+     [("identifying-challenges", "earned"), ("engaging-stakeholders", "withdrawn")]),
+]
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-FOUNDATIONS_ANSWERS = {
-    "overview": {"text": "About a third of our students finish homework on a phone or at a fast-food restaurant's "
-                         "Wi-Fi. The homework gap in Riverside follows our rural bus routes."},
-    "reflection": {"text": "Mapping survey answers against bus routes showed that the gap is about where "
-                           "students live, not about devices alone."},
+ESSAY = (
+    "About a third of our students finish homework on a phone or in a fast-food parking lot. The gap "
+    "follows our rural bus routes, so **where students live** matters more than which device they own."
+)
+GOAL = {
+    "statement": "Every student has home internet that can carry a video lesson.",
+    "action_steps": "Survey families each fall; lend hotspots; negotiate a low-cost plan with the local provider.",
+    "timelines": "Survey in September; hotspots by October; provider agreement by January.",
+    "team_members": "Director of technology, two principals, family liaison.",
+    "partners": "County library, regional internet provider, parent-teacher association.",
+    "measurable_outcomes": "Share of students reporting reliable home access rises from 68% to 90% by June.",
 }
 
 
@@ -40,40 +61,97 @@ def seed_demo() -> list[tuple[str, str, str]]:
     """Load the bundled stacks and create the demo accounts and their history. Safe to run again."""
     for path in bundled_stack_paths():
         sync_stack(load_stack(path))
-    created = {}
-    for email, name, organization, roles, _ in DEMO_ACCOUNTS:
-        user = accounts.find_user_by_email(email) or accounts.create_user(
-            email=email, name=name, password=DEMO_PASSWORD, organization=organization, roles=roles
-        )
-        created[email] = user
-    foundations = db.session.scalar(select(Credential).where(Credential.slug == "foundations"))
-    if foundations and not submissions.earned_credential_ids(created["educator@example.org"]):
-        _earn(created["educator@example.org"], foundations, created["staff@example.org"])
+    people = {email: _account(email, name, org, roles) for email, name, org, roles, _ in DEMO_ACCOUNTS}
+    stacks = list(db.session.scalars(select(Stack)))
+    for email in ("reviewer@example.org", "reviewer2@example.org", "staff@example.org"):
+        reviews.ensure_profile(people[email]).stacks = stacks
+    db.session.flush()
+    if not db.session.scalar(select(Submission.id).limit(1)):
+        _seed_history(people)
     db.session.commit()
     return [(email, DEMO_PASSWORD, f"{', '.join(roles)}: {note}") for email, _, _, roles, note in DEMO_ACCOUNTS]
 
 
-def _earn(educator: User, credential: Credential, staff: User) -> None:
+def _account(email, name, organization, roles) -> User:
+    return accounts.find_user_by_email(email) or accounts.create_user(
+        email=email, name=name, password=DEMO_PASSWORD, organization=organization, roles=roles
+    )
+
+
+def _seed_history(people) -> None:
+    _work(people["educator@example.org"], "foundations", "earned")
+    lee = people["revising@example.org"]
+    _work(lee, "foundations", "earned")
+    _work(lee, "identifying-challenges", "not_yet")
+    for email, name, org, plan in BACKGROUND:
+        educator = _account(email, name, org, ("educator",))
+        _work(educator, "foundations", "earned")
+        for slug, outcome in plan:
+            _work(educator, slug, outcome)
+
+
+def _credential(slug: str) -> Credential:
+    return db.session.scalar(select(Credential).where(Credential.slug == slug))
+
+
+def _answers(credential: Credential) -> dict:
+    answers = {}
+    for part in credential.requirements.parts:
+        if part.kind == "essay":
+            answers[part.key] = {"text": ESSAY}
+        elif part.kind == "plan":
+            answers[part.key] = {"goals": [dict(GOAL) for _ in range(part.min_goals)]}
+    return answers
+
+
+def earn_through_review(educator: User, slug: str) -> None:
+    """Submit `slug` for educator and have the assigned demo reviewer mark every part Yes."""
+    _work(educator, slug, "earned")
+
+
+def _work(educator: User, slug: str, outcome: str) -> None:
+    """Take one submission as far as `outcome` through the real services: routing, reviews and all."""
+    credential = _credential(slug)
     submission = submissions.start_submission(educator=educator, credential=credential)
     version = submission.current_version
-    answers = dict(FOUNDATIONS_ANSWERS)
-    submissions.save_draft(educator=educator, submission=submission, answers=answers, base_revision=version.revision)
+    submissions.save_draft(educator=educator, submission=submission, answers=_answers(credential),
+                           base_revision=version.revision)
     for part in version.requirements.parts:
-        if part.min_files or part.accepts_artifacts:
-            submissions.add_artifact(
-                educator=educator, submission=submission, part_key=part.key, stream=io.BytesIO(TINY_PDF),
-                filename="homework-gap-snapshot.pdf", config=current_app.config,
-            )
-            break
-    submissions.submit(educator=educator, submission=submission)
-    submissions.transition(submission, State.IN_REVIEW, actor=staff)
-    submissions.transition(submission, State.EARNED, actor=staff)
+        if part.min_files:
+            submissions.add_artifact(educator=educator, submission=submission, part_key=part.key,
+                                     stream=io.BytesIO(TINY_PDF), filename="district-data.pdf",
+                                     config=current_app.config)
+    if outcome == "draft":
+        return
+    if outcome == "withdrawn":
+        submissions.withdraw(educator=educator, submission=submission)
+        return
+    version = submissions.submit(educator=educator, submission=submission)
+    reviews.route_submitted(version, actor=educator)
+    if outcome != "submitted":
+        _review(version, outcome)
+
+
+def _review(version, outcome: str) -> None:
+    for reviewer_id in sorted(routing.holders(version)):
+        assignment = db.session.scalar(
+            select(Assignment).where(Assignment.version_id == version.id, Assignment.reviewer_id == reviewer_id,
+                                     Assignment.state == AssignmentState.OPEN)
+        )
+        entries = {part.key: ("yes", "Clear and specific.") for part in version.requirements.parts}
+        if outcome == "in_review":
+            reviews.save_review(reviewer=assignment.reviewer, assignment=assignment, entries=entries)
+            return
+        if outcome == "not_yet":
+            last = version.requirements.parts[-1].key
+            entries[last] = ("not_yet", "Say what you learned about your district, not only what you did.")
+        reviews.confirm_review(reviewer=assignment.reviewer, assignment=assignment, entries=entries)
 
 
 @bp.cli.command("demo")
 def demo_command():
     """Load the demo data and print the demo accounts."""
-    if not current_app.config.get("DEBUG") and current_app.config["SESSION_COOKIE_SECURE"]:
+    if current_app.config["SESSION_COOKIE_SECURE"]:
         raise click.ClickException("Demo accounts are not created in production.")
     rows = seed_demo()
     click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD})")

@@ -28,6 +28,7 @@ FUNNEL_LABELS = {
     "members": "Members", "started": "Started", "submitted": "Submitted at least once",
     "decided": "Decided at least once", "earned": "Earned",
 }
+FUNNEL = [(stage, FUNNEL_LABELS[stage]) for stage in FUNNEL_STAGES]
 MILESTONE_STATUSES = ("met", "on_track", "behind")
 MILESTONE_LABELS = {"met": "Met", "on_track": "On track", "behind": "Behind"}
 BEHIND_LIST_LIMIT = 20

@@ -136,7 +136,7 @@ def dashboard(cohort_id: int):
     return render_template(
         "cohorts/dashboard.html", cohort=cohort, summary=figures.summarize(cohort, _today()), form=form,
         query=query, page=matrix.matrix_page(cohort, query, form.page.data or 1),
-        matrix_url=_matrix_url(cohort, query), min_group=figures.min_group(),
+        matrix_url=_matrix_url(cohort, query), funnel_stages=figures.FUNNEL,
     )
 
 
@@ -144,7 +144,9 @@ def dashboard(cohort_id: int):
 @require_staff
 def groups(cohort_id: int):
     cohort = _cohort(cohort_id)
-    return render_template("cohorts/groups.html", cohort=cohort, breakdowns=figures.breakdowns(cohort))
+    return render_template(
+        "cohorts/groups.html", cohort=cohort, breakdowns=figures.breakdowns(cohort), minimum=figures.min_group()
+    )
 
 
 def _csv(cohort: Cohort, name: str, text: str) -> Response:

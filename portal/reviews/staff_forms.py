@@ -8,6 +8,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     TextAreaField,
@@ -28,18 +29,24 @@ def _optional_int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
+def _options(pairs) -> list[SelectChoice]:
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
 class SubmissionFilterForm(Form):
     """Read from the query string (method="get"): a filter changes nothing, so it carries no CSRF token."""
 
-    state = SelectField("State", choices=[("", "Any state")] + [(s.value, s.label) for s in State], default="")
+    state = SelectField(
+        "State", choices=_options([("", "Any state")] + [(s.value, s.label) for s in State]), default=""
+    )
     credential = SelectField("Credential", default="")
     reviewer = SelectField("Reviewer", default="")
     overdue = BooleanField("Overdue only")
     waiting = BooleanField("Waiting for a reviewer only")
 
     def set_choices(self, *, credentials, reviewers) -> None:
-        self.credential.choices = [("", "Any credential")] + [(str(i), title) for i, title in credentials]
-        self.reviewer.choices = [("", "Anyone")] + [(str(i), name) for i, name in reviewers]
+        self.credential.choices = _options([("", "Any credential"), *credentials])
+        self.reviewer.choices = _options([("", "Anyone"), *reviewers])
 
     def filters(self) -> SubmissionFilters:
         """The filters that passed validation; a field with an error is left out rather than guessed."""
@@ -60,7 +67,7 @@ class AssignForm(FlaskForm):
     reviewer = SelectField("Reviewer", validators=[InputRequired("Choose a reviewer.")])
 
     def set_choices(self, options) -> None:
-        self.reviewer.choices = [("", "Choose a reviewer")] + [(str(o.user_id), o.label) for o in options]
+        self.reviewer.choices = _options([("", "Choose a reviewer")] + [(o.user_id, o.label) for o in options])
 
     @property
     def reviewer_id(self) -> int | None:
@@ -73,7 +80,7 @@ class ReassignForm(FlaskForm):
     reviewer = SelectField("Give it to", default="")
 
     def set_choices(self, options) -> None:
-        self.reviewer.choices = [("", "The next eligible reviewer")] + [(str(o.user_id), o.label) for o in options]
+        self.reviewer.choices = _options([("", "The next eligible reviewer")] + [(o.user_id, o.label) for o in options])
 
     @property
     def reviewer_id(self) -> int | None:
@@ -103,7 +110,7 @@ class ReviewerForm(FlaskForm):
     stacks = MultiCheckboxField("Qualified for", coerce=int)
 
     def set_choices(self, stacks) -> None:
-        self.stacks.choices = [(s.id, s.title) for s in stacks]
+        self.stacks.choices = _options((s.id, s.title) for s in stacks)
 
 
 class AvailabilityForm(FlaskForm):
@@ -117,8 +124,8 @@ class AvailabilityForm(FlaskForm):
         return _optional_int(self.user_id.data)
 
 
-RESULT_CHOICES = [(r.value, r.label) for r in Result]
-RESULT_VALUES = {value for value, _label in RESULT_CHOICES}
+RESULT_CHOICES = _options((r.value, r.label) for r in Result)
+RESULT_VALUES = {choice.value for choice in RESULT_CHOICES}
 PART_PREFIX = "part_"
 
 

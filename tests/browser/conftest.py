@@ -5,7 +5,7 @@ Fixtures and helpers (all tests in this folder are marked `browser` automaticall
   live_app              session: the Flask app behind the server (use `with live_app.app_context():`)
   live_server           session: the base URL, e.g. "http://127.0.0.1:43123"
   make_account(roles=("educator",), earned_foundations=False, name=None) -> Account(id, email, password, name)
-                        a fresh account with a unique email; earned_foundations runs the demo's _earn path
+                        a fresh account with a unique email; with earned_foundations, Foundations is earned
   browser               session: Chromium (/usr/bin/chromium) through Playwright
   context, page         a fresh 1280x900 context (base_url = live_server) and a page in it
   phone_page            a fresh 375x812 mobile context (is_mobile, has_touch) and a page in it
@@ -27,6 +27,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from werkzeug.serving import make_server
+
+from portal import create_app, demo
+from portal.accounts import services as accounts
+from portal.demo import seed_demo
+from portal.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -62,14 +68,10 @@ def _require_chromium() -> None:
 
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
-    from portal import create_app
-    from portal.demo import seed_demo
-    from portal.extensions import db
-
     tmp = tmp_path_factory.mktemp("live-server")
     overrides = {
-        # The browser run in CI is on SQLite; TEST_DATABASE_URL is honoured only when it is set.
-        "SQLALCHEMY_DATABASE_URI": os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp / 'browser.db'}",
+        # Its own SQLite file: the server thread must never share the database the other tests empty.
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'browser.db'}",
         "UPLOAD_FOLDER": str(tmp / "uploads"),
         "WTF_CSRF_ENABLED": True,
         "AUTOSAVE_SECONDS": 1,
@@ -77,15 +79,7 @@ def live_app(tmp_path_factory):
         "LOGIN_LIMIT_PER_ADDRESS": "10000 per minute",
         "LOGIN_LIMIT_PER_ACCOUNT": "10000 per minute",
     }
-    previous = os.environ.get("PORTAL_CONFIG")
-    os.environ["PORTAL_CONFIG"] = "test"
-    try:
-        app = create_app(overrides)
-    finally:
-        if previous is None:
-            os.environ.pop("PORTAL_CONFIG", None)
-        else:
-            os.environ["PORTAL_CONFIG"] = previous
+    app = create_app(overrides)  # the root conftest has chosen the test config
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -100,8 +94,6 @@ def live_app(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def live_server(live_app):
-    from werkzeug.serving import make_server
-
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -126,13 +118,6 @@ _numbers = itertools.count(1)
 @pytest.fixture
 def make_account(live_app, live_server):
     """make_account(roles=("educator",), earned_foundations=False, name=None) -> Account with a unique email."""
-    from sqlalchemy import select
-
-    from portal import demo
-    from portal.accounts import services as accounts
-    from portal.catalog.models import Credential
-    from portal.extensions import db
-
     def make(roles=("educator",), earned_foundations: bool = False, name: str | None = None) -> Account:
         n = next(_numbers)
         email = f"browser-{_RUN}-{n}@example.org"
@@ -143,9 +128,7 @@ def make_account(live_app, live_server):
                 roles=roles,
             )
             if earned_foundations:
-                foundations = db.session.scalar(select(Credential).where(Credential.slug == "foundations"))
-                staff = accounts.find_user_by_email(STAFF_EMAIL)
-                demo._earn(user, foundations, staff)
+                demo.earn_through_review(user, "foundations")
             db.session.commit()
             account = Account(id=user.id, email=email, password=PASSWORD, name=name)
             db.session.remove()

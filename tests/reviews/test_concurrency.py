@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.reviews import services as reviews
 from portal.reviews.models import Assignment, AssignmentState
 from portal.submissions import services as submissions
-from portal.submissions.models import State, Submission
+from portal.submissions.models import State, Submission, Version
 from tests.conftest import complete_answers
 from tests.reviews.conftest import all_yes
 
@@ -90,12 +90,10 @@ def test_two_tabs_confirming_one_review_apply_exactly_once(app, make_reviewer, s
     assert len(errors) == 3
     assert all(isinstance(e, (reviews.ReviewError, submissions.SubmissionError)) for e in errors), errors
     db.session.expire_all()
-    from portal.submissions.models import Version
-
     decided = db.session.get(Version, version_id)
     assert decided.state in (State.EARNED, State.NOT_YET)
     assert len(reviews.confirmed_reviews(decided)) == 1
-    del reviewer
+    assert reviews.confirmed_reviews(decided)[0].reviewer_id == reviewer.id
 
 
 def test_two_reviewers_confirming_at_once_decide_once(app, make_reviewer, submit_plan):
@@ -114,6 +112,4 @@ def test_two_reviewers_confirming_at_once_decide_once(app, make_reviewer, submit
     outcomes = run_at_once(app, confirm, 2)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     db.session.expire_all()
-    from portal.submissions.models import Version
-
     assert db.session.get(Version, version_id).state == State.EARNED

@@ -1,11 +1,12 @@
 """Review routing: the eligibility rule and tie-breaks as a table, then the same rule against the database."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.notifications.models import Notice
 from portal.reviews import routing
 from portal.reviews import services as reviews
 from portal.reviews.models import Assignment, AssignmentState
@@ -145,3 +146,36 @@ def test_withdrawal_releases_the_assignment(make_reviewer, submit_plan):
     assert open_reviewers(version) == set()
     assignment = db.session.scalar(select(Assignment).where(Assignment.reviewer_id == reviewer.id))
     assert assignment.state == AssignmentState.RELEASED
+
+
+def test_tick_reminds_before_due_and_once_when_overdue(app, make_reviewer, submit_plan):
+    reviewer = make_reviewer()
+    version = submit_plan().current_version
+    assignment = db.session.scalar(select(Assignment).where(Assignment.version_id == version.id))
+    assert reviews.send_reminders(now=assignment.due_at - timedelta(days=5)) == (0, 0)
+    assert reviews.send_reminders(now=assignment.due_at - timedelta(days=2)) == (1, 0)
+    assert reviews.send_reminders(now=assignment.due_at - timedelta(days=1)) == (0, 0)
+    assert reviews.send_reminders(now=assignment.due_at + timedelta(hours=1)) == (0, 1)
+    assert reviews.send_reminders(now=assignment.due_at + timedelta(days=3)) == (0, 0)
+    db.session.commit()
+    texts = db.session.scalars(select(Notice.text).where(Notice.user_id == reviewer.id).order_by(Notice.id)).all()
+    assert texts[-2].startswith("Reminder: a review of “Creating a District Plan")
+    assert texts[-1].startswith("Overdue: the review of “Creating a District Plan")
+    result = app.test_cli_runner().invoke(args=["reviews", "tick"])
+    assert result.output.strip() == "reminded 0, overdue 0, routed 0 waiting submission(s)"
+
+
+def test_reviewer_queue_query_count_does_not_grow(client, make_reviewer, submit_plan, login_as, count_queries):
+    reviewer = make_reviewer(capacity=40)
+    submit_plan()
+    login_as(reviewer)
+    client.get("/review")
+    with count_queries() as one:
+        page = client.get("/review").get_data(as_text=True)
+    assert page.count("Submission ") == 1
+    for _ in range(25):
+        submit_plan()
+    with count_queries() as many:
+        page = client.get("/review").get_data(as_text=True)
+    assert page.count("Not started") == 26
+    assert many[0] == one[0]

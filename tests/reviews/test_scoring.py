@@ -5,11 +5,14 @@ import io
 import pytest
 from sqlalchemy import select
 
+from portal.accounts import services as accounts
 from portal.extensions import db
+from portal.notifications.models import Notice
 from portal.reviews import services as reviews
 from portal.reviews.models import Assignment
+from portal.submissions import services as submissions
 from portal.submissions.models import Artifact, State
-from tests.conftest import TINY_PDF
+from tests.conftest import TINY_PDF, fill_and_submit
 from tests.reviews.conftest import all_yes
 
 
@@ -51,8 +54,6 @@ def test_save_then_come_back_starts_review_and_blocks_withdrawal(make_reviewer, 
 
 
 def test_all_yes_earns_and_educator_is_notified(make_reviewer, submit_plan):
-    from portal.notifications.models import Notice
-
     reviewer = make_reviewer()
     submission = submit_plan()
     version = submission.current_version
@@ -104,21 +105,16 @@ def test_double_scored_disagreement_goes_to_staff_adjudication(app, make_reviewe
         reviews.adjudicate(staff=staff, version=version, entries=all_yes(version))
 
 
-REVIEWER_PAGES = ("/review", "/review/assignments/{a}")
-
-
 def test_blind_review_pages_and_downloads_hide_the_educator(client, make_user, make_reviewer, login_as,
                                                             make_submission):
-    from portal.submissions import services as submissions
-
     educator = make_user(name="Zelda Quixote", email="zelda.quixote@example.org",
                          organization="Unmistakable Unified")
     reviewer = make_reviewer()
     submission = make_submission(educator=educator, slug="district-plan", state=State.DRAFT)
-    submissions.add_artifact(educator=educator, submission=submission, part_key="plan",
-                             stream=io.BytesIO(TINY_PDF), filename="Zelda-Quixote-plan.pdf", config=client.application.config)
-    from tests.conftest import fill_and_submit
-
+    submissions.add_artifact(
+        educator=educator, submission=submission, part_key="plan", stream=io.BytesIO(TINY_PDF),
+        filename="Zelda-Quixote-plan.pdf", config=client.application.config,
+    )
     fill_and_submit(submission, educator)
     reviews.route_submitted(submission.current_version, actor=educator)
     db.session.commit()
@@ -180,8 +176,6 @@ def test_scoring_page_posts_results_and_educator_reads_them(app, client, make_re
     assert version.state == State.NOT_YET
 
     educator_client = app.test_client()
-    from portal.accounts import services as accounts
-
     token = accounts.start_session(submission.educator)
     db.session.commit()
     with educator_client.session_transaction() as session:
