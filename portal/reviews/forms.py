@@ -2,12 +2,13 @@
 
 from flask_wtf import FlaskForm
 from wtforms import Form, FormField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from portal.catalog.loader import PartSpec
 from portal.reviews.models import Result
 
-RESULT_CHOICES = [(Result.YES.value, "Yes"), (Result.NOT_YET.value, "Not yet")]
+RESULT_CHOICES = [SelectChoice(Result.YES.value, "Yes"), SelectChoice(Result.NOT_YET.value, "Not yet")]
 
 
 class PartResultForm(Form):
@@ -29,18 +30,18 @@ def entries_from_form(form, parts: list[PartSpec]) -> dict[str, tuple[str | None
     return {part.key: (form[part.key].result.data or None, form[part.key].feedback.data or "") for part in parts}
 
 
-DECLINE_REASONS = [
-    ("conflict", "I have a conflict of interest"),
-    ("no_time", "I do not have time to review it by the due date"),
-    ("other", "Another reason"),
-]
+DECLINE_REASONS = {
+    "conflict": "I have a conflict of interest",
+    "no_time": "I do not have time to review it by the due date",
+    "other": "Another reason",
+}
 
 
 class DeclineForm(FlaskForm):
-    reason = SelectField("Why are you declining?", choices=DECLINE_REASONS,
+    reason = SelectField("Why are you declining?", choices=[SelectChoice(k, v) for k, v in DECLINE_REASONS.items()],
                          validators=[DataRequired("Choose a reason.")])
     note = TextAreaField("Anything staff should know (optional)")
 
     def reason_text(self) -> str:
-        label = dict(DECLINE_REASONS)[self.reason.data]
+        label = DECLINE_REASONS[self.reason.data]
         return f"{label}. {self.note.data.strip()}".strip() if self.note.data else label

@@ -1,6 +1,4 @@
-from pathlib import Path
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -10,7 +8,7 @@ from portal.permissions import can_review, require_reviewer, signed_in_user
 from portal.reviews import services
 from portal.reviews.forms import DeclineForm, entries_from_form, make_results_form
 from portal.reviews.models import Assignment, AssignmentState
-from portal.submissions import uploads
+from portal.submissions.downloads import send_artifact
 from portal.submissions.forms import ConfirmForm
 from portal.submissions.models import Artifact, Submission, Version
 
@@ -126,10 +124,4 @@ def download(assignment_id: int, artifact_id: int):
     artifact = db.get_or_404(Artifact, artifact_id)
     if artifact.version_id != assignment.version_id:
         abort(404)
-    file_type = uploads.ALLOWED_TYPES[artifact.kind]
-    blind = assignment.version.submission.credential.stack.blind_review
-    name = f"artifact-{artifact.id}{file_type.extension}" if blind else artifact.original_name
-    path = uploads.stored_path(Path(current_app.config["UPLOAD_FOLDER"]), artifact.stored_name)
-    response = send_file(path, mimetype=file_type.mime, as_attachment=True, download_name=name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_artifact(artifact, blind=assignment.version.submission.credential.stack.blind_review)

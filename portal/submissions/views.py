@@ -1,6 +1,4 @@
-from pathlib import Path
-
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import CombinedMultiDict
 
@@ -10,6 +8,7 @@ from portal.extensions import db
 from portal.permissions import signed_in_user
 from portal.reviews import services as reviews
 from portal.submissions import services, uploads
+from portal.submissions.downloads import send_artifact
 from portal.submissions.forms import (
     ConfirmForm,
     answers_from_form,
@@ -256,15 +255,7 @@ def _load_artifact(submission: Submission, artifact_id: int) -> Artifact:
 @bp.get("/submissions/<int:submission_id>/files/<int:artifact_id>")
 @login_required
 def download(submission_id: int, artifact_id: int):
-    artifact = _load_artifact(_load_submission(submission_id), artifact_id)
-    file_type = uploads.ALLOWED_TYPES[artifact.kind]
-    path = uploads.stored_path(Path(current_app.config["UPLOAD_FOLDER"]), artifact.stored_name)
-    name = artifact.original_name
-    if not name.lower().endswith(file_type.extension):
-        name += file_type.extension
-    response = send_file(path, mimetype=file_type.mime, as_attachment=True, download_name=name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_artifact(_load_artifact(_load_submission(submission_id), artifact_id))
 
 
 @bp.post("/preview")
