@@ -80,12 +80,22 @@ BOOLEAN_DEFAULTS_BUG = pytest.mark.xfail(
 )
 
 
+# App bug: the models of portal/reviews, portal/notifications and portal/cohorts (reviewer_profiles, assignments,
+# reviews, part_results, notices, outbox_messages, cohorts, ...) have no migration: migrations/versions holds only
+# 0001, so `flask db upgrade` builds a schema without them and `flask demo` then fails on "no such table".
+MISSING_MIGRATION_BUG = pytest.mark.xfail(
+    strict=True,
+    reason="no migration for the reviews, notifications and cohorts tables (and on PostgreSQL the 0001 boolean "
+    "server defaults fail first)",
+)
+
+
 def head_revisions() -> set[str]:
     config = current_app.extensions["migrate"].migrate.get_config()
     return set(ScriptDirectory.from_config(config).get_heads())
 
 
-@BOOLEAN_DEFAULTS_BUG
+@MISSING_MIGRATION_BUG
 def test_upgrade_from_empty_builds_exactly_the_models_schema(empty_database_app):
     flask_migrate.upgrade()
 

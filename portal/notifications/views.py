@@ -1,10 +1,11 @@
-from flask import Blueprint, flash, has_request_context, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, has_request_context, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
 from portal.notifications import services
 from portal.notifications.forms import MarkAllReadForm
+from portal.notifications.models import Notice
 from portal.permissions import signed_in_user
 from portal.security import is_safe_next
 
@@ -46,3 +47,15 @@ def mark_all_read():
         flash("All notices are marked as read.", "success")
     target = form.next.data
     return redirect(target if is_safe_next(target) else url_for("notifications.index"))
+
+
+@bp.get("/notices/<int:notice_id>")
+@login_required
+def open_notice(notice_id: int):
+    """Following a notice marks it read, then goes where it points."""
+    notice = db.get_or_404(Notice, notice_id)
+    if notice.user_id != current_user.id:
+        abort(404)
+    services.mark_read(user=signed_in_user(), notice=notice)
+    db.session.commit()
+    return redirect(notice.href or url_for("notifications.index"))

@@ -29,6 +29,7 @@ class ReviewError(Exception):
 class ResultProblem:
     part_key: str
     message: str
+    field_id: str  # the control to fix: the first radio button, or the feedback box
 
 
 class ResultsIncomplete(ReviewError):
@@ -47,11 +48,10 @@ def check_results(version: Version, entries: dict[str, tuple[str | None, str]]) 
     for number, part in enumerate(version.requirements.parts, start=1):
         result, feedback = entries.get(part.key, (None, ""))
         if result not in (Result.YES, Result.NOT_YET):
-            problems.append(ResultProblem(part.key, f"Part {number}: choose Yes or Not yet."))
+            problems.append(ResultProblem(part.key, f"Part {number}: choose Yes or Not yet.", f"{part.key}-result-0"))
         elif result == Result.NOT_YET and not feedback.strip():
-            problems.append(
-                ResultProblem(part.key, f"Part {number}: explain what is missing, so the educator can act on it.")
-            )
+            message = f"Part {number}: explain what is missing, so the educator can act on it."
+            problems.append(ResultProblem(part.key, message, f"{part.key}-feedback"))
     return problems
 
 

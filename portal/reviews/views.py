@@ -76,7 +76,7 @@ def score(assignment_id: int):
             else:
                 services.save_review(reviewer=signed_in_user(), assignment=assignment, entries=entries)
         except services.ResultsIncomplete as incomplete:
-            db.session.rollback()
+            db.session.commit()  # keep what the reviewer chose so far; only the confirmation is refused
             problems = incomplete.problems
         except services.ReviewError as error:
             db.session.rollback()

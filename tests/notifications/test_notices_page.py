@@ -15,14 +15,14 @@ def notify(user, text, link=""):
 
 def test_notices_page_shows_only_the_signed_in_users_notices(client, make_user, login_as):
     dana, lee = make_user(name="Dana"), make_user(name="Lee")
-    notify(dana, "Your submission was received.", link="/my")
+    received = notify(dana, "Your submission was received.", link="/my")
     notify(lee, "Lee's secret decision is ready.")
     login_as(dana)
 
     page = client.get("/notices").get_data(as_text=True)
 
     assert "Your submission was received." in page
-    assert '<a href="/my">Your submission was received.</a>' in page
+    assert f'<a href="/notices/{received.id}">Your submission was received.</a>' in page
     assert "Lee" not in page and "secret decision" not in page
     assert "You have 1 unread notice." in page
     assert '<span class="tag">New</span>' in page
@@ -95,3 +95,19 @@ def test_unread_notices_counts_for_a_signed_in_user_in_any_template(app, make_us
         with count_queries() as queries:
             assert render_template_string("{{ unread_notices }}") == "2"
     assert queries[0] == 1
+
+
+def test_following_a_notice_marks_it_read_and_goes_to_its_link(client, make_user, login_as):
+    dana, lee = make_user(name="Dana"), make_user(name="Lee")
+    received = notify(dana, "Your submission was received.", link="/my")
+    private = notify(lee, "Lee's notice.", link="/my")
+    login_as(dana)
+
+    response = client.get(f"/notices/{received.id}")
+
+    assert response.status_code == 302 and response.headers["Location"] == "/my"
+    db.session.expire_all()
+    assert received.read_at is not None
+    assert services.unread_count(dana) == 0
+    assert client.get(f"/notices/{private.id}").status_code == 404
+    assert private.read_at is None
