@@ -127,14 +127,19 @@ def holders(version: Version) -> set[int]:
     return set(db.session.scalars(query))
 
 
+def had_version(version: Version) -> set[int]:
+    """Everyone ever assigned this version, whatever became of it: one assignment row per reviewer and version."""
+    return set(db.session.scalars(select(Assignment.reviewer_id).where(Assignment.version_id == version.id)))
+
+
 def _excluded_reviewers(version: Version) -> set[int]:
-    """Who declined this submission (any version), and who already holds this version."""
+    """Who declined this submission (any version), and who was already given this version."""
     declined = (
         select(Assignment.reviewer_id)
         .join(Version)
         .where(Version.submission_id == version.submission_id, Assignment.state == AssignmentState.DECLINED)
     )
-    return set(db.session.scalars(declined)) | holders(version)
+    return set(db.session.scalars(declined)) | had_version(version)
 
 
 def previous_reviewer_id(version: Version) -> int | None:

@@ -182,9 +182,13 @@ def _decide_if_complete(version: Version, *, actor) -> None:
 
 
 def _decide(version: Version, results: dict[str, str | None], *, actor) -> None:
+    """Apply the outcome, release any review still open on the version, and tell the educator."""
     state = outcome(results)
     submission = version.submission
     submissions.transition(submission, state, actor=actor)
+    for assignment in version_assignments(version):
+        if assignment.is_open:
+            _close(assignment, AssignmentState.RELEASED)
     title = submission.credential.title
     text = f"“{title}” was earned." if state == State.EARNED else f"“{title}”: a reviewer marked some parts Not yet."
     notifications.notify(
@@ -198,9 +202,14 @@ def _decide(version: Version, results: dict[str, str | None], *, actor) -> None:
 
 
 def adjudicate(*, staff, version: Version, entries: dict[str, tuple[str | None, str]]) -> Review:
-    """Staff settle a disagreement with their own results for every part; these decide the version."""
+    """Staff settle a disagreement with their own results for every part; these decide the version.
+    A staff member who reviewed the version cannot also settle it."""
+    _lock_version(version)
+    db.session.refresh(version)
     if not needs_adjudication(version):
         raise ReviewError("This version does not need adjudication (it may have been settled already).")
+    if staff.id in {r.reviewer_id for r in confirmed_reviews(version)}:
+        raise ReviewError("You reviewed this version; another staff member must adjudicate it.")
     problems = check_results(version, entries)
     if problems:
         raise ResultsIncomplete(problems)
@@ -243,13 +252,15 @@ def assign_by_hand(*, staff, version: Version, reviewer_id: int) -> Assignment:
     """Staff choose the reviewer. Conflicts of interest are still refused; capacity is staff's call."""
     submission = version.submission
     reviewer = db.session.get(ReviewerProfile, reviewer_id)
-    if reviewer is None or reviewer_id == submission.educator_id:
+    if version.state not in (State.SUBMITTED, State.IN_REVIEW):
+        raise ReviewError("Only a submitted version waiting for review can be assigned.")
+    if reviewer is None or not reviewer.user.is_reviewer or reviewer_id == submission.educator_id:
         raise ReviewError("Choose a reviewer who is not the author.")
     org = submission.educator.organization_id
     if org is not None and reviewer.user.organization_id == org:
         raise ReviewError("This reviewer is from the author's organization.")
-    if reviewer_id in routing.holders(version):
-        raise ReviewError("This reviewer already holds this version.")
+    if reviewer_id in routing.had_version(version):
+        raise ReviewError("This reviewer was already given this version (and declined it, or it was reassigned).")
     assignment = routing.assign(version, reviewer_id=reviewer_id, actor=staff)
     _tell_reviewer(assignment)
     return assignment

@@ -13,7 +13,7 @@ from wtforms import (
     SelectMultipleField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, InputRequired, NumberRange
+from wtforms.validators import AnyOf, InputRequired, NumberRange, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.catalog.loader import PartSpec
@@ -88,11 +88,17 @@ class ReassignForm(FlaskForm):
 
 
 class _WholeNumberField(IntegerField):
+    """An integer field whose "not a number" message is the field's own, said once."""
+
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)
         except ValueError as error:
             raise ValueError(CAPACITY_MESSAGE) from error
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()  # the range check would repeat the same message
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -62,6 +62,7 @@ def submission(submission_id: int):
         reassign_form=reassign_form,
         can_assign=submission.current_version.state in stats.WAITING_STATES,
         now=now,
+        person_keys=stats.PERSON_KEYS,
     )
 
 

@@ -217,6 +217,11 @@ class SubmissionHistory:
     versions: list[VersionHistory]  # newest first
     events: list[tuple[AuditEvent, str | None]]  # (event, actor's name), newest first
     needs_adjudication: bool  # the current version
+    people: dict[int, str]  # user id -> name, for the user ids in the events' details
+
+
+# Audit detail keys whose values are user ids (routing and reassignment events).
+PERSON_KEYS = ("reviewer", "released", "to")
 
 
 @dataclass(frozen=True)
@@ -256,7 +261,15 @@ def submission_history(submission: Submission) -> SubmissionHistory:
         versions=[VersionHistory(v, assignments[v.id], reviews[v.id]) for v in reversed(submission.versions)],
         events=[(event, name) for event, name in events],
         needs_adjudication=needs_adjudication(current, reviews[current.id]),
+        people=_names({(e.detail or {}).get(key) for e, _name in events for key in PERSON_KEYS}),
     )
+
+
+def _names(user_ids) -> dict[int, str]:
+    ids = {i for i in user_ids if isinstance(i, int)}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
 
 
 def reviewer_options(submission: Submission, *, now: datetime) -> list[ReviewerOption]:
@@ -327,7 +340,11 @@ class ReviewerStats:
 class ReviewerPool:
     reviewers: list[ReviewerStats]
     yes_rate: float | None  # over every reviewer's confirmed results
-    part_keys: list[str]
+    parts: dict[str, PartRate]  # part key -> the whole pool's Yes rate, in key order
+
+    @property
+    def part_keys(self) -> list[str]:
+        return list(self.parts)
 
 
 def reviewer_pool(*, now: datetime) -> ReviewerPool:
@@ -350,13 +367,16 @@ def reviewer_pool(*, now: datetime) -> ReviewerPool:
         row.median_days = median(days.get(row.user.id, []))
         row.parts = parts.get(row.user.id, {})
         row.agreement = agreement(pairs.get(row.user.id, []))
-    pool_yes = sum(p.yes for by_part in parts.values() for p in by_part.values())
-    pool_total = sum(p.total for by_part in parts.values() for p in by_part.values())
-    pool_rate = pool_yes / pool_total if pool_total else None
+    pool_parts: dict[str, PartRate] = {}
+    for by_part in parts.values():
+        for key, rate in by_part.items():
+            seen = pool_parts.get(key, PartRate(0, 0))
+            pool_parts[key] = PartRate(yes=seen.yes + rate.yes, total=seen.total + rate.total)
+    pool_total = sum(p.total for p in pool_parts.values())
+    pool_rate = sum(p.yes for p in pool_parts.values()) / pool_total if pool_total else None
     for row in reviewers:
         row.comparison = compare_to_pool(row, pool_rate)
-    part_keys = sorted({key for by_part in parts.values() for key in by_part})
-    return ReviewerPool(reviewers=reviewers, yes_rate=pool_rate, part_keys=part_keys)
+    return ReviewerPool(reviewers=reviewers, yes_rate=pool_rate, parts=dict(sorted(pool_parts.items())))
 
 
 def compare_to_pool(row: ReviewerStats, pool_rate: float | None) -> str | None:

@@ -183,3 +183,29 @@ def test_scoring_page_posts_results_and_educator_reads_them(app, client, make_re
     page = educator_client.get(f"/submissions/{submission.id}/versions/{version.number}").get_data(as_text=True)
     assert "Goal 3 needs <strong>measurable</strong> outcomes." in page
     assert "Reviewer's result" in page and reviewer.name not in page
+
+
+def test_decision_releases_reviews_still_open_on_the_version(make_reviewer, submit_plan, make_user):
+    first, extra = make_reviewer(), make_reviewer()
+    staff = make_user(roles=("staff",))
+    version = submit_plan().current_version
+    second = reviews.assign_by_hand(staff=staff, version=version, reviewer_id=extra.id)
+    reviews.confirm_review(reviewer=first, assignment=assignment_of(version, first), entries=all_yes(version))
+    db.session.commit()
+    assert version.state == State.EARNED
+    assert second.state == "released"
+
+
+def test_staff_who_reviewed_cannot_adjudicate(app, make_reviewer, submit_plan, make_user):
+    app.config["CALIBRATION_SHARE"] = 1.0
+    staff_reviewer = make_reviewer(name="Staff Reviewer")
+    staff_reviewer.is_staff = True
+    other = make_reviewer()
+    version = submit_plan().current_version
+    harsh = {**all_yes(version), "plan": ("not_yet", "Add partners.")}
+    reviews.confirm_review(reviewer=staff_reviewer, assignment=assignment_of(version, staff_reviewer),
+                           entries=all_yes(version))
+    reviews.confirm_review(reviewer=other, assignment=assignment_of(version, other), entries=harsh)
+    db.session.commit()
+    with pytest.raises(reviews.ReviewError, match="another staff member must adjudicate"):
+        reviews.adjudicate(staff=staff_reviewer, version=version, entries=harsh)

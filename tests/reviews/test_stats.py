@@ -128,13 +128,17 @@ def test_agreement_of_a_reviewer_against_their_partners(constructed):
     assert ann.agreement.ac1 == pytest.approx(float(Fraction(35, 53)))
 
 
-def test_agreement_undefined_without_double_scoring_and_kappa_undefined_when_unanimous(constructed, reviewer):
-    pool = stats.reviewer_pool(now=NOW)
-    cy = row_of(pool, constructed["cy"])
-    newcomer = row_of(pool, reviewer("Dee"))
+def test_agreement_with_one_partner_and_undefined_without_double_scoring(constructed, reviewer):
+    dee = reviewer("Dee")
 
-    # Cy and Ann on v3: (y,n) (y,y) (y,y). Cy's own ratings are all yes.
+    pool = stats.reviewer_pool(now=NOW)
+    cy, newcomer = row_of(pool, constructed["cy"]), row_of(pool, dee)
+
+    # (Cy, Ann) on v3: (y,n) (y,y) (y,y). p_o = 2/3; Cy all yes, so Cohen p_e = 1 * 2/3 and kappa = 0.
+    # Gwet pi_yes = 5/6: p_e = 2 * 5/6 * 1/6 = 5/18, AC1 = (12/18 - 5/18) / (13/18) = 7/13.
     assert cy.agreement.pairs == 3 and cy.agreement.percent == pytest.approx(2 / 3)
+    assert cy.agreement.kappa == pytest.approx(0.0)
+    assert cy.agreement.ac1 == pytest.approx(7 / 13)
     assert newcomer.agreement.pairs == 0
     assert (newcomer.agreement.percent, newcomer.agreement.kappa, newcomer.agreement.ac1) == (None, None, None)
     assert (newcomer.reviews_done, newcomer.median_days, newcomer.parts) == (0, None, {})

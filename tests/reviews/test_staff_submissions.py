@@ -1,0 +1,349 @@
+"""Staff: the list of every submission (filters, flags, bounded queries) and one submission's history and actions."""
+
+import html
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.audit import AuditEvent, utcnow
+from portal.extensions import db
+from portal.reviews import services as reviews
+from portal.reviews.models import Assignment, AssignmentState
+from portal.submissions import services as submissions
+from portal.submissions.models import State
+from tests.conftest import fill_and_submit
+from tests.reviews.conftest import all_yes
+
+AUTHOR_ORG = "Riverside Unified School District"  # make_user's default organization
+
+
+def text_of(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def listed(response) -> dict[int, str]:
+    """Submission id -> the text of its row, in page order."""
+    rows = re.findall(r'<tr id="submission-(\d+)">(.*?)</tr>', text_of(response), flags=re.S)
+    return {int(number): re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for number, row in rows}
+
+
+def assignment_of(version, reviewer):
+    return db.session.scalar(
+        select(Assignment).where(Assignment.version_id == version.id, Assignment.reviewer_id == reviewer.id)
+    )
+
+
+def holders_of(version) -> dict[int, str]:
+    query = select(Assignment.reviewer_id, Assignment.state).where(Assignment.version_id == version.id)
+    return dict(db.session.execute(query).all())
+
+
+@pytest.fixture
+def staff(make_user, login_as):
+    user = make_user(name="Stella Staff", roles=("staff",), organization="CoSN Program Office")
+    login_as(user)
+    return user
+
+
+def give(version, reviewer, *, overdue=False) -> Assignment:
+    assignment = reviews.routing.assign(version, reviewer_id=reviewer.id)
+    if overdue:
+        assignment.due_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+    return assignment
+
+
+def fail_again(submission, staff_user):
+    """The educator revises and submits; the new version is decided Not yet."""
+    educator = submission.educator
+    submissions.transition(submission, State.DRAFT, actor=educator)
+    fill_and_submit(submission, educator)
+    submissions.transition(submission, State.IN_REVIEW, actor=staff_user)
+    submissions.transition(submission, State.NOT_YET, actor=staff_user)
+    db.session.commit()
+
+
+@pytest.fixture
+def overview(staff, make_reviewer, make_submission, make_user):
+    rita, raj = make_reviewer(name="Rita Reviewer"), make_reviewer(name="Raj Reviewer")
+    late = make_submission(state=State.IN_REVIEW)
+    give(late.current_version, rita, overdue=True)
+    waiting = make_submission(state=State.SUBMITTED)
+    earned = make_submission(state=State.EARNED)
+    done = give(earned.current_version, raj)
+    done.state = AssignmentState.DONE
+    other = make_submission(slug="identifying-challenges", state=State.IN_REVIEW)  # also earns "foundations" first
+    give(other.current_version, raj)
+    coached = make_submission(state=State.NOT_YET)
+    fail_again(coached, staff)
+    fail_again(coached, staff)
+    db.session.commit()
+    prerequisite = submissions.find_open_submission(other.educator, earned.credential)
+    return {
+        "rita": rita, "raj": raj, "late": late, "waiting": waiting, "earned": earned, "other": other,
+        "coached": coached, "prerequisite": prerequisite,
+    }
+
+
+def ids(data, *names) -> list[int]:
+    return sorted((data[n].id for n in names), reverse=True)
+
+
+def test_list_shows_every_submission_newest_first_with_its_facts(client, overview):
+    rows = listed(client.get("/staff/submissions"))
+
+    assert list(rows) == ids(overview, "late", "waiting", "earned", "other", "coached", "prerequisite")
+    late = overview["late"]
+    due = assignment_of(late.current_version, overview["rita"]).due_at
+    assert rows[late.id] == (
+        f"{late.id} {late.educator.name} {AUTHOR_ORG} {late.credential.title} In review Overdue 1 "
+        f"Rita Reviewer {due:%d %b %Y} 0 of 1"
+    )
+    assert rows[overview["coached"].id].endswith("Not yet Coaching 3 — — 0 of 1")
+    assert rows[overview["waiting"].id].endswith("Submitted Waiting for a reviewer 1 — — 0 of 1")
+    assert " In review — 1 Raj Reviewer " in rows[overview["other"].id]  # held, not late: no flag
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"state": "in_review"}, ("late", "other")),
+        ({"state": "earned"}, ("earned", "prerequisite")),
+        ({"credential": "identifying"}, ("other",)),
+        ({"reviewer": "rita"}, ("late",)),
+        ({"reviewer": "raj"}, ("earned", "other")),
+        ({"overdue": "y"}, ("late",)),
+        ({"waiting": "y"}, ("waiting",)),
+        ({"state": "in_review", "reviewer": "raj"}, ("other",)),
+    ],
+)
+def test_filters_return_exactly_the_matching_submissions(client, overview, query, expected):
+    args = dict(query)
+    if "credential" in args:
+        args["credential"] = str(overview["other"].credential_id)
+    if "reviewer" in args:
+        args["reviewer"] = str(overview[args["reviewer"]].id)
+
+    rows = listed(client.get("/staff/submissions", query_string=args))
+
+    assert list(rows) == ids(overview, *expected)
+
+
+def test_unknown_filter_value_is_reported_and_not_applied(client, overview):
+    response = client.get("/staff/submissions", query_string={"state": "lost", "reviewer": "999999"})
+
+    assert len(listed(response)) == 6
+    assert text_of(response).count("This filter was not applied.") == 2
+
+
+def test_needs_adjudication_flag_when_two_reviewers_disagree(app, client, staff, make_reviewer, submit_plan):
+    app.config["CALIBRATION_SHARE"] = 1.0
+    first, second = make_reviewer(), make_reviewer()
+    submission = submit_plan()
+    version = submission.current_version
+    waiting_for_second = listed(client.get("/staff/submissions"))[submission.id]
+    reviews.confirm_review(reviewer=first, assignment=assignment_of(version, first), entries=all_yes(version))
+    entries = {**all_yes(version), "plan": ("not_yet", "Goal 2 has no timeline.")}
+    reviews.confirm_review(reviewer=second, assignment=assignment_of(version, second), entries=entries)
+    db.session.commit()
+
+    row = listed(client.get("/staff/submissions"))[submission.id]
+
+    assert "Waiting for a reviewer" not in waiting_for_second  # two holders: nothing to wait for
+    assert "In review Needs adjudication 1 " in row and row.endswith("2 of 2")
+
+
+def test_one_holder_of_a_double_scored_version_is_still_waiting(app, client, staff, make_reviewer, submit_plan):
+    app.config["CALIBRATION_SHARE"] = 1.0
+    make_reviewer()  # only one reviewer: the second place stays empty
+    submission = submit_plan()
+
+    rows = listed(client.get("/staff/submissions", query_string={"waiting": "y"}))
+
+    assert list(rows) == [submission.id]
+    assert "Submitted Waiting for a reviewer 1 " in rows[submission.id] and rows[submission.id].endswith("0 of 2")
+
+
+def test_list_is_paginated_by_fifty(client, staff, make_submission):
+    for _ in range(51):
+        make_submission(state=State.SUBMITTED)
+
+    first = client.get("/staff/submissions", query_string={"waiting": "y"})
+    second = client.get("/staff/submissions", query_string={"waiting": "y", "page": 2})
+
+    assert len(listed(first)) == 50 and len(listed(second)) == 1
+    next_link = re.search(r'href="([^"]*)">Next page', text_of(first)).group(1)
+    assert "page=2" in next_link and "waiting=y" in next_link  # the filters survive paging
+
+
+def test_list_query_count_does_not_grow_with_rows(client, staff, make_reviewer, make_submission, count_queries):
+    rita = make_reviewer()
+
+    def add(n):
+        state = [State.SUBMITTED, State.IN_REVIEW, State.NOT_YET, State.EARNED][n % 4]
+        submission = make_submission(state=state)
+        if state != State.SUBMITTED:
+            assignment = give(submission.current_version, rita, overdue=n % 2 == 0)
+            if state != State.IN_REVIEW:
+                assignment.state = AssignmentState.DONE
+                db.session.commit()
+
+    add(1)
+    with count_queries() as one:
+        assert client.get("/staff/submissions").status_code == 200
+    for n in range(2, 31):
+        add(n)
+    with count_queries() as thirty:
+        response = client.get("/staff/submissions")
+
+    assert len(listed(response)) == 30
+    assert thirty[0] == one[0]
+
+
+# --- one submission ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def revised(staff, make_reviewer, submit_plan):
+    """A district plan decided Not yet by Rita, revised and routed back to her."""
+    rita = make_reviewer(name="Rita Reviewer")
+    submission = submit_plan()
+    first = submission.current_version
+    entries = {**all_yes(first), "plan": ("not_yet", "Goal 3 needs **measurable** outcomes.")}
+    reviews.confirm_review(reviewer=rita, assignment=assignment_of(first, rita), entries=entries)
+    db.session.commit()
+    submissions.transition(submission, State.DRAFT, actor=submission.educator)
+    fill_and_submit(submission, submission.educator)
+    reviews.route_submitted(submission.current_version, actor=submission.educator)
+    db.session.commit()
+    return submission, rita
+
+
+def test_submission_page_shows_every_version_assignments_reviews_and_audit(client, revised):
+    submission, rita = revised
+    page = text_of(client.get(f"/staff/submissions/{submission.id}"))
+
+    assert page.index("Version 2 ") < page.index("Version 1 ")
+    assert f'/submissions/{submission.id}/versions/1"' in page and f'/submissions/{submission.id}/versions/2"' in page
+    assert page.count("Rita Reviewer") >= 3  # two assignments and one review
+    assert "Review by Rita Reviewer" in page
+    assert "<strong>measurable</strong> outcomes" in page  # feedback rendered as Markdown
+    assert re.search(r"Part 2\. Evidence/Artifacts</dt>\s*<dd><strong>Not yet</strong>", page)
+    logged = db.session.scalars(
+        select(AuditEvent.action)
+        .where(AuditEvent.subject_type == "submissions", AuditEvent.subject_id == submission.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    ).all()
+    audit_table = page[page.index('id="audit-heading"'):]
+    shown = re.findall(r"<td>([a-z_]+\.[a-z_]+)</td>", audit_table)
+    assert shown == logged
+    assert {"submission.start", "submission.not_yet", "review.confirm", "review.assign"} <= set(shown)
+    assert "reviewer: Rita Reviewer" in audit_table  # user ids in the details are shown as names
+
+
+def test_unknown_submission_is_404(client, staff):
+    assert client.get("/staff/submissions/999999").status_code == 404
+
+
+def test_assign_by_hand_refuses_the_authors_organization(client, staff, make_reviewer, make_submission):
+    colleague = make_reviewer(name="Cole League", organization=AUTHOR_ORG)
+    submission = make_submission(state=State.SUBMITTED)
+
+    response = client.post(
+        f"/staff/submissions/{submission.id}/assign", data={"reviewer": colleague.id}, follow_redirects=True
+    )
+
+    assert "This reviewer is from the author's organization." in text_of(response)
+    assert holders_of(submission.current_version) == {}
+
+
+def test_assign_by_hand_gives_the_version_to_the_chosen_reviewer(client, staff, make_reviewer, make_submission):
+    full = make_reviewer(name="Fay Full", capacity=0)  # over capacity: staff's call
+    submission = make_submission(state=State.SUBMITTED)
+
+    response = client.post(
+        f"/staff/submissions/{submission.id}/assign", data={"reviewer": full.id}, follow_redirects=True
+    )
+
+    assert "Assigned to Fay Full" in text_of(response)
+    assert holders_of(submission.current_version) == {full.id: AssignmentState.OPEN}
+
+
+def test_assign_by_hand_refuses_a_decided_version(client, staff, make_reviewer, make_submission):
+    reviewer = make_reviewer()
+    submission = make_submission(state=State.EARNED)
+
+    response = client.post(
+        f"/staff/submissions/{submission.id}/assign", data={"reviewer": reviewer.id}, follow_redirects=True
+    )
+
+    assert "This version is not waiting for review" in text_of(response)
+    assert holders_of(submission.current_version) == {}
+
+
+def test_assign_by_hand_to_a_reviewer_who_declined_is_answered_not_crashed(
+    client, staff, make_reviewer, submit_plan
+):
+    rita = make_reviewer(name="Rita Reviewer")
+    submission = submit_plan()
+    reviews.decline(reviewer=rita, assignment=assignment_of(submission.current_version, rita), reason="Conflict")
+    db.session.commit()
+
+    response = client.post(f"/staff/submissions/{submission.id}/assign", data={"reviewer": rita.id},
+                           follow_redirects=True)
+
+    assert "This reviewer was already given this version" in text_of(response)
+    db.session.expire_all()
+    assert holders_of(submission.current_version) == {rita.id: AssignmentState.DECLINED}
+
+
+def test_reassign_in_one_click_moves_the_open_assignment(client, staff, make_reviewer, submit_plan):
+    rita, raj = make_reviewer(name="Rita Reviewer"), make_reviewer(name="Raj Reviewer")
+    submission = submit_plan()  # to Rita: equal loads, lowest id
+    assignment = assignment_of(submission.current_version, rita)
+
+    response = client.post(f"/staff/assignments/{assignment.id}/reassign", follow_redirects=True)
+
+    assert "Reassigned to Raj Reviewer." in text_of(response)
+    db.session.expire_all()
+    assert holders_of(submission.current_version) == {rita.id: AssignmentState.RELEASED, raj.id: AssignmentState.OPEN}
+
+
+def test_reassign_in_one_click_never_gives_it_back_to_the_same_reviewer(client, staff, make_reviewer, submit_plan):
+    rita, raj = make_reviewer(name="Rita Reviewer"), make_reviewer(name="Raj Reviewer")
+    submission = submit_plan()  # to Rita
+    submit_plan()  # to Raj, who is now assigned more recently than Rita
+    assignment = assignment_of(submission.current_version, rita)
+
+    client.post(f"/staff/assignments/{assignment.id}/reassign")
+
+    db.session.expire_all()
+    assert holders_of(submission.current_version) == {rita.id: AssignmentState.RELEASED, raj.id: AssignmentState.OPEN}
+
+
+def test_reassign_to_a_chosen_reviewer(client, staff, make_reviewer, submit_plan):
+    rita, _raj, sam = make_reviewer(name="Rita"), make_reviewer(name="Raj"), make_reviewer(name="Sam")
+    submission = submit_plan()
+    assignment = assignment_of(submission.current_version, rita)
+
+    client.post(f"/staff/assignments/{assignment.id}/reassign", data={"reviewer": sam.id})
+
+    db.session.expire_all()
+    assert holders_of(submission.current_version) == {rita.id: AssignmentState.RELEASED, sam.id: AssignmentState.OPEN}
+
+
+def test_reassign_refused_keeps_the_assignment_open(client, staff, make_reviewer, submit_plan):
+    rita = make_reviewer(name="Rita")
+    colleague = make_reviewer(name="Cole", organization=AUTHOR_ORG)
+    submission = submit_plan()
+    assignment = assignment_of(submission.current_version, rita)
+
+    response = client.post(
+        f"/staff/assignments/{assignment.id}/reassign", data={"reviewer": colleague.id}, follow_redirects=True
+    )
+
+    assert "This reviewer is from the author's organization." in text_of(response)
+    db.session.expire_all()
+    assert holders_of(submission.current_version) == {rita.id: AssignmentState.OPEN}
