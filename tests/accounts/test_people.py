@@ -147,12 +147,14 @@ def test_people_page_sends_anonymous_visitors_to_sign_in(client, make_user, meth
     assert emails() == ["dana@example.org"]
 
 
-def test_people_navigation_link_is_shown_to_staff_only(client, make_user, login_as, staff):
-    assert '<a href="/staff/people"' in text_of(client.get("/my"))
+def test_staff_navigation_is_shown_to_staff_only(client, make_user, login_as, staff):
+    assert '<a href="/staff/submissions"' in text_of(client.get("/my"))
+    assert '<a href="/staff/people"' in text_of(client.get("/staff/submissions"))  # the staff sub-navigation
 
     login_as(make_user(roles=("reviewer",)))
 
-    assert "/staff/people" not in text_of(client.get("/my"))
+    page = text_of(client.get("/my"))
+    assert "/staff/submissions" not in page and "/staff/people" not in page
 
 
 # --- queries and pages -------------------------------------------------------------
