@@ -39,9 +39,9 @@ def submissions():
     now = utcnow()
     page = db.paginate(stats.submissions_query(form.filters(), now=now), per_page=PER_PAGE, error_out=False)
     rows = stats.submission_rows(page.items, now=now, coaching_after=current_app.config["COACHING_AFTER_NOT_YET"])
-    filter_args = {key: value for key, value in request.args.items() if key != "page" and value}
+    is_filtered = any(value for key, value in request.args.items() if key != "page")
     return render_template(
-        "reviews/staff/submissions.html", form=form, page=page, rows=rows, filter_args=filter_args
+        "reviews/staff/submissions.html", form=form, page=page, rows=rows, is_filtered=is_filtered
     )
 
 
