@@ -21,6 +21,8 @@ unset DATABASE_URL TEST_DATABASE_URL PORTAL_INSTANCE
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
+# Ctrl-C stops the whole run (pytest would otherwise exit normally and the next step start).
+trap 'exit 130' INT
 
 names=() results=() times=() notes=()
 
@@ -60,7 +62,8 @@ step_lint() {
 # the models and the migrations agree (a model change without its migration fails here).
 migrate_and_check() {
     PORTAL_CONFIG=development flask --app wsgi db upgrade
-    PORTAL_CONFIG=development flask --app wsgi db check
+    # A failed check prints every missing table on one huge line; the start says enough.
+    PORTAL_CONFIG=development flask --app wsgi db check 2>&1 | cut -c -1500
 }
 
 step_migrations_sqlite() {
@@ -69,8 +72,21 @@ step_migrations_sqlite() {
     migrate_and_check
 }
 
+run_pytest() {
+    if [[ $CI != true ]]; then
+        pytest "$@" 2>&1 | tee -a "$WORK/pytest.log"
+        return
+    fi
+    # In CI a hung test should end its step, not use up the whole job. (Not used locally:
+    # timeout moves pytest out of the terminal's process group, so Ctrl-C would miss it.)
+    local rc=0
+    timeout --kill-after=30 "${PYTEST_TIMEOUT:-1200}" pytest "$@" 2>&1 | tee -a "$WORK/pytest.log" || rc=$?
+    [[ $rc -ne 124 ]] || echo "FAILED: pytest ran longer than ${PYTEST_TIMEOUT:-1200}s and was stopped"
+    return "$rc"
+}
+
 step_pytest_sqlite() {
-    PORTAL_CONFIG=test pytest -m "not browser"
+    PORTAL_CONFIG=test run_pytest -m "not browser"
 }
 
 # Runs SQL on the server's maintenance database (psycopg comes with the app's requirements).
@@ -85,33 +101,40 @@ EOF
 # Both PostgreSQL steps start from a fresh database of their own, dropped again on exit.
 PG_DB="portal_test_$$"
 PG_URL="postgresql+psycopg://$PG_SERVER/$PG_DB"
+PG_UP=false
+if pg_admin "SELECT 1" 2>/dev/null; then
+    PG_UP=true
+    trap 'pg_admin "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" || true; rm -rf "$WORK"' EXIT
+fi
+
+# PostgreSQL is required in CI; elsewhere its steps are skipped when it is not running.
+pg_missing() {
+    if [[ $CI == true ]]; then
+        echo "FAILED: PostgreSQL not reachable at ${PG_SERVER#*@} (required in CI)"
+        return 1
+    fi
+    skip "PostgreSQL not reachable at ${PG_SERVER#*@}"
+}
 
 fresh_pg_database() {
-    if [[ $PG_UP != true ]]; then
-        if [[ $CI == true ]]; then
-            echo "FAILED: PostgreSQL not reachable at ${PG_SERVER#*@} (required in CI)"
-            return 1
-        fi
-        skip "PostgreSQL not reachable at ${PG_SERVER#*@}"
-        return 2
-    fi
     pg_admin "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)"
     pg_admin "CREATE DATABASE $PG_DB"
+    # A connection left inside a transaction would make the next DROP TABLE wait forever;
+    # with a lock timeout that becomes an error naming the test instead of a hung run.
+    pg_admin "ALTER DATABASE $PG_DB SET lock_timeout = '60s'"
     echo "-- fresh database $PG_DB"
 }
 
 step_migrations_postgres() {
-    local rc=0
-    fresh_pg_database || rc=$?
-    [[ $rc -eq 0 ]] || return $(( rc == 2 ? 0 : rc ))
+    if [[ $PG_UP != true ]]; then pg_missing; return; fi
+    fresh_pg_database
     DATABASE_URL="$PG_URL" migrate_and_check
 }
 
 step_pytest_postgres() {
-    local rc=0
-    fresh_pg_database || rc=$?
-    [[ $rc -eq 0 ]] || return $(( rc == 2 ? 0 : rc ))
-    TEST_DATABASE_URL="$PG_URL" PORTAL_CONFIG=test pytest -m "not browser"
+    if [[ $PG_UP != true ]]; then pg_missing; return; fi
+    fresh_pg_database
+    TEST_DATABASE_URL="$PG_URL" PORTAL_CONFIG=test run_pytest -m "not browser"
 }
 
 have_chromium() {
@@ -119,11 +142,6 @@ have_chromium() {
 }
 
 step_browser() {
-    # TODO(lead): once tests/browser/ is committed, make a missing directory a failure in CI.
-    if [[ ! -d tests/browser ]]; then
-        skip "no browser tests yet (tests/browser/ does not exist)"
-        return 0
-    fi
     if ! have_chromium; then
         if [[ $CI == true || ( $(id -u) == 0 && ${INSTALL_CHROMIUM:-} == 1 ) ]]; then
             echo "-- installing chromium and chromium-driver with apt-get"
@@ -135,7 +153,7 @@ step_browser() {
         fi
     fi
     local rc=0
-    PORTAL_CONFIG=test pytest -m browser tests/browser || rc=$?
+    PORTAL_CONFIG=test run_pytest -m browser tests/browser || rc=$?
     if [[ $rc -eq 5 ]]; then
         # pytest exit code 5: no tests were collected.
         if [[ $CI == true ]]; then
@@ -151,14 +169,14 @@ step_browser() {
 run_step "1. ruff check" step_lint
 run_step "2. migrations on empty SQLite (upgrade + check)" step_migrations_sqlite
 run_step "3. pytest on SQLite (not browser)" step_pytest_sqlite
-PG_UP=false
-if pg_admin "SELECT 1" 2>/dev/null; then
-    PG_UP=true
-    trap 'pg_admin "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" || true; rm -rf "$WORK"' EXIT
-fi
 run_step "4. migrations on empty PostgreSQL (upgrade + check)" step_migrations_postgres
 run_step "5. pytest on PostgreSQL (not browser)" step_pytest_postgres
 run_step "6. browser tests (Chromium)" step_browser
+
+# Every pytest run's closing counts, added up, so the log ends with one plain total.
+count_tests() {
+    grep -E '^=+ .* in [0-9.]+s' "$WORK/pytest.log" 2>/dev/null | grep -oE "[0-9]+ $1" | awk '{n += $1} END {print n + 0}'
+}
 
 printf '\n==== summary (CI=%s, %ss in all) ====\n' "$CI" "$SECONDS"
 failed=0
@@ -166,4 +184,5 @@ for i in "${!names[@]}"; do
     printf '%-8s %6s  %s%s\n' "${results[$i]}" "${times[$i]}" "${names[$i]}" "${notes[$i]:+  -- ${notes[$i]}}"
     [[ ${results[$i]} == FAILED ]] && failed=1
 done
+echo "tests: $(count_tests passed) passed, $(( $(count_tests failed) + $(count_tests error) )) failed"
 exit "$failed"

@@ -10,7 +10,7 @@ import pytest
 from flask import current_app
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 
 os.environ.setdefault("PORTAL_CONFIG", "test")
 
@@ -65,6 +65,10 @@ def app(app_config):
 
 def empty_all_tables() -> None:
     with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
 
