@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable
 
 from portal.catalog.models import Credential
+from portal.cohorts.breakdowns import Breakdown
 from portal.cohorts.dashboard import (
     CATEGORIES,
     CATEGORY_LABELS,
@@ -14,7 +15,6 @@ from portal.cohorts.dashboard import (
     FUNNEL_STAGES,
     MILESTONE_LABELS,
     MILESTONE_STATUSES,
-    Breakdown,
     Summary,
 )
 from portal.cohorts.matrix import MatrixRow

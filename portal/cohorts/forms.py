@@ -9,6 +9,7 @@ from wtforms import (
     Form,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -17,7 +18,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.cohorts.matrix import CELL_LABELS, CELL_STATES, SORTS
+from portal.cohorts.matrix import CELL_LABELS, CELL_STATES, SORTS, MatrixQuery
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Choices from (value, label) pairs."""
+    return [SelectChoice("" if value is None else str(value), label) for value, label in pairs]
 
 
 class CheckboxesField(SelectMultipleField):
@@ -80,19 +86,55 @@ class MatrixFilterForm(Form):
     """The query arguments of the matrix (a GET form: no CSRF, works without JavaScript)."""
 
     organization = SelectField("Organization", coerce=lambda v: int(v) if v else None, validate_choice=False)
-    state = SelectField("State", choices=[("", "Any state")] + [(s, CELL_LABELS[s]) for s in CELL_STATES])
+    state = SelectField("State", choices=options([("", "Any state")] + [(s, CELL_LABELS[s]) for s in CELL_STATES]))
     credential = SelectField("Of credential", coerce=lambda v: int(v) if v else None, validate_choice=False)
-    sort = SelectField("Sort by", choices=[(s, s.capitalize()) for s in SORTS])
-    order = SelectField("Order", choices=[("asc", "Ascending"), ("desc", "Descending")])
+    sort = SelectField("Sort by", choices=options((s, s.capitalize()) for s in SORTS))
+    order = SelectField("Order", choices=options([("asc", "Ascending"), ("desc", "Descending")]))
     page = IntegerField(default=1, validators=[Optional()])
 
 
 def make_profile_form(fields, answers: dict) -> FlaskForm:
     """One select per self-reported field, showing the saved answers; the blank choice clears an answer."""
     attrs = {
-        f.key: SelectField(f.label, description=f.hint, choices=[("", "No answer")] + [(c, c) for c in f.choices],
-                           validators=[Optional()])
+        f.key: SelectField(
+            f.label, description=f.hint, choices=options([("", "No answer")] + [(c, c) for c in f.choices]),
+            validators=[Optional()],
+        )
         for f in fields
     }
     form_class = type("ProfileForm", (FlaskForm,), attrs)
     return form_class(data=answers)
+
+
+def make_cohort_form(cohort, stacks) -> CohortForm:
+    """The cohort form; on an existing cohort that works toward its whole stack, no credential is ticked."""
+    form = CohortForm(obj=cohort)
+    form.stack_id.choices = options((s.id, s.title) for s in stacks)
+    form.credential_ids.choices = options((c.id, f"{c.position}. {c.title}") for s in stacks for c in s.credentials)
+    if cohort and not form.is_submitted():
+        chosen = [c.id for c in cohort.credentials]
+        form.credential_ids.data = [] if len(chosen) == len(cohort.stack.credentials) else chosen
+    return form
+
+
+def make_milestone_form(cohort, milestone) -> MilestoneForm:
+    form = MilestoneForm(obj=milestone)
+    form.credential_ids.choices = options((c.id, f"{c.position}. {c.title}") for c in cohort.credentials)
+    if milestone and not form.is_submitted():
+        form.credential_ids.data = [c.id for c in milestone.credentials]
+    return form
+
+
+def read_matrix_filter(args, cohort, organizations) -> tuple[MatrixFilterForm, MatrixQuery]:
+    """The matrix filter from query arguments; anything unknown falls back to "all", sorted by name."""
+    form = MatrixFilterForm(args)
+    form.organization.choices = options([("", "All organizations")] + organizations)
+    form.credential.choices = options([("", "Any credential")] + [(c.id, c.title) for c in cohort.credentials])
+    query = MatrixQuery(
+        organization_id=form.organization.data,
+        state=form.state.data if form.state.data in CELL_STATES else None,
+        credential_id=form.credential.data if form.credential.data in {c.id for c in cohort.credentials} else None,
+        sort=form.sort.data if form.sort.data in SORTS else "name",
+        descending=form.order.data == "desc",
+    )
+    return form, query

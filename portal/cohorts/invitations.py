@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import select, update
 
 from portal import audit
@@ -49,9 +49,18 @@ def invitation_days() -> int:
     return int(current_app.config.get("INVITATION_DAYS", 7))
 
 
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for an email. In a request it uses the request's host; elsewhere (a command, the demo
+    seed) SERVER_NAME when set, else PORTAL_URL (default http://localhost:5000)."""
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        return url_for(endpoint, _external=True, **values)
+    base = current_app.config.get("PORTAL_URL", "http://localhost:5000")
+    with current_app.test_request_context("/", base_url=base):
+        return url_for(endpoint, _external=True, **values)
+
+
 def invitation_url(token: str) -> str:
-    """The link in the email. Needs a request, or SERVER_NAME when called from a command or worker."""
-    return url_for("cohorts.accept_invitation", token=token, _external=True)
+    return external_url("cohorts.accept_invitation", token=token)
 
 
 def invite(*, user, cohort: Cohort, actor) -> Invitation:

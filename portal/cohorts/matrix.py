@@ -92,7 +92,8 @@ def _members(cohort: Cohort, query: MatrixQuery):
         statement = statement.where(_state_filter(cohort, c, query))
     keys = {"name": [User.name], "organization": [org, User.name], "role": [Membership.district_role, User.name],
             "earned": [earned_count, User.name]}[query.sort if query.sort in SORTS else "name"]
-    order = [k.desc() for k in keys] if query.descending else keys
+    # Descending reverses the chosen column only; ties stay in name order.
+    order = [keys[0].desc(), *keys[1:]] if query.descending else keys
     return statement.order_by(*order, User.id)
 
 

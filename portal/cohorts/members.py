@@ -5,15 +5,14 @@ import io
 import secrets
 from datetime import timedelta
 
-from flask import url_for
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from portal import audit
 from portal.accounts.models import User
 from portal.accounts.services import get_or_create_organization
 from portal.audit import utcnow
 from portal.cohorts import roster
-from portal.cohorts.invitations import has_password, invite, unusable_password
+from portal.cohorts.invitations import external_url, has_password, invite, unusable_password
 from portal.cohorts.models import Cohort, Invitation, Membership, ProfileAnswer, RosterImport
 from portal.cohorts.profile import active_fields
 from portal.cohorts.roster import Action, RosterPlan
@@ -61,11 +60,19 @@ def preview_import(*, cohort: Cohort, staged: RosterImport) -> RosterPlan:
 def confirm_import(*, cohort: Cohort, staged: RosterImport, actor) -> RosterPlan:
     """Import the staged roster: planned again against the database as it is now, so a change made since the
     preview is not undone. Bad rows are skipped. The stored CSV is then cleared (it holds personal data).
-    Queues an invitation for every new account and a notice for every existing account added."""
+    Queues an invitation for every new account and a notice for every existing account added.
+    The import is claimed with a conditional UPDATE first, so a double-clicked confirm imports once; the
+    second raises MemberError."""
+    claimed = db.session.execute(
+        update(RosterImport).where(RosterImport.id == staged.id, RosterImport.confirmed_at.is_(None))
+        .values(confirmed_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise MemberError(["This roster has already been imported."])
     plan = preview_import(cohort=cohort, staged=staged)
     if not plan.file_errors:
         apply_plan(cohort=cohort, plan=plan, actor=actor)
-    staged.confirmed_at, staged.csv_text = utcnow(), ""
+    staged.csv_text = ""
     audit.record(
         "cohort.roster_import", actor=actor, subject=cohort, filename=staged.filename,
         **{action.value: plan.count(action) for action in Action}, skipped=len(plan.problems),
@@ -83,19 +90,22 @@ def purge_stale_imports() -> int:
 
 def apply_plan(*, cohort: Cohort, plan: RosterPlan, actor) -> None:
     fields = {f.key: f for f in active_fields()}
-    orgs = {name.casefold(): get_or_create_organization(name) for name in plan.new_organizations}
+    orgs = {roster.org_key(name): get_or_create_organization(name) for name in plan.new_organizations}
     invited, added = [], []
     for planned in plan.rows:
         if planned.action == Action.UNCHANGED:
             continue
         row = planned.row
-        org = planned.organization or orgs[row.organization.casefold()]
+        org = planned.organization or orgs[roster.org_key(row.organization)]
         user = planned.user or _create_invited_user(row, org, actor)
         user.name, user.organization = row.name, org
         _set_membership(cohort, user, row.role, actor, planned.action)
         for key, choice in planned.new_answers.items():
             db.session.add(ProfileAnswer(user_id=user.id, field_id=fields[key].id, value=choice))
-        (invited if planned.action == Action.NEW_ACCOUNT else added).append(user)
+        if planned.action == Action.NEW_ACCOUNT:
+            invited.append(user)
+        elif planned.action == Action.NEW_MEMBERSHIP:
+            added.append(user)
     db.session.flush()
     for user in invited:
         invite(user=user, cohort=cohort, actor=actor)
@@ -123,7 +133,7 @@ def _set_membership(cohort: Cohort, user: User, role: str, actor, action: Action
 
 
 def _tell_added(user: User, cohort: Cohort) -> None:
-    link = url_for("cohorts.mine", _external=True)
+    link = external_url("cohorts.mine")
     queue_email(
         to=user.email, subject=f"You have been added to {cohort.name}", kind="cohort.member_added",
         body=f"Hello {user.name},\n\nYou have been added to the cohort “{cohort.name}” on the Micro-credential "

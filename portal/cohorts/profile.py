@@ -10,7 +10,7 @@ PREFER_NOT = "Prefer not to say"
 
 # key, label, hint, choices. Every field is optional and offers PREFER_NOT, so nobody has to answer.
 DEFAULT_FIELDS = [
-    ("role_group", "Your role", "The kind of work you lead in your district.", [
+    ("role_group", "Role", "The kind of work you lead in your district.", [
         "District technology leader", "Academic or curriculum leader", "Equity and inclusion leader",
         "Superintendent or cabinet member", "School leader", "Teacher or instructional coach", "Other",
     ]),

@@ -65,6 +65,14 @@ class PlannedRow:
 
 
 @dataclass
+class ParsedRoster:
+    rows: list[RosterRow] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+
+@dataclass
 class RosterPlan:
     rows: list[PlannedRow] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
@@ -96,9 +104,9 @@ def _header_key(name: str) -> str:
     return "_".join(name.strip().lower().split())
 
 
-def parse_roster(text: str, fields: list[ProfileField]) -> RosterPlan:
-    """Rows and per-row problems of a roster (the plan's rows are filled in by plan_roster)."""
-    plan = RosterPlan()
+def parse_roster(text: str, fields: list[ProfileField]) -> ParsedRoster:
+    """The well-formed rows of a roster and the problems of the others, each with its line number."""
+    plan = ParsedRoster()
     reader = csv.reader(io.StringIO(text))
     header = [_header_key(h) for h in next(reader, [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
@@ -107,12 +115,12 @@ def parse_roster(text: str, fields: list[ProfileField]) -> RosterPlan:
         return plan
     by_key = {f.key: f for f in fields}
     plan.ignored_columns = [h for h in header if h and h not in KNOWN_COLUMNS and h not in by_key]
-    parsed, seen, line = [], {}, 1
+    seen, line = {}, 1
     for record in reader:
         start, line = line + 1, reader.line_num
         if not any(cell.strip() for cell in record):
             continue
-        if len(parsed) + len(plan.problems) >= MAX_ROWS:
+        if len(plan.rows) + len(plan.problems) >= MAX_ROWS:
             plan.file_errors.append(f"A roster may have at most {MAX_ROWS} rows; split the file.")
             break
         values = dict(zip(header, record, strict=False))
@@ -124,8 +132,7 @@ def parse_roster(text: str, fields: list[ProfileField]) -> RosterPlan:
         if reasons:
             plan.problems.append(RowProblem(start, values.get("email", "").strip(), reasons))
         else:
-            parsed.append(row)
-    plan.rows = parsed  # RosterRows for now; plan_roster replaces them with PlannedRows
+            plan.rows.append(row)
     return plan
 
 
@@ -171,31 +178,36 @@ def _valid_email(raw: str, reasons: list[str]) -> str:
 def plan_roster(*, cohort: Cohort, text: str, create_organizations: bool, fields: list[ProfileField]) -> RosterPlan:
     """What importing text into cohort would do, row by row, and every row that cannot be imported.
     Reads the database in five queries, whatever the number of rows; writes nothing."""
-    plan = parse_roster(text, fields)
-    rows: list[RosterRow] = plan.rows
-    emails = [row.email for row in rows]
+    parsed = parse_roster(text, fields)
+    plan = RosterPlan(problems=parsed.problems, file_errors=parsed.file_errors, ignored_columns=parsed.ignored_columns)
+    emails = [row.email for row in parsed.rows]
     users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
-    member_ids = _member_ids(cohort, [u.id for u in users.values()])
-    orgs = _organizations({row.organization for row in rows})
+    memberships = _memberships(cohort, [u.id for u in users.values()])
+    orgs = _organizations({row.organization for row in parsed.rows})
     answered = _answered(list(users.values()))
     keys = {f.key: f for f in fields}
-    plan.rows, new_orgs = [], {}
-    for row in rows:
-        org = orgs.get(row.organization.casefold())
+    new_orgs = {}
+    for row in parsed.rows:
+        org = orgs.get(org_key(row.organization))
         if org is None and not create_organizations:
             plan.problems.append(RowProblem(row.line, row.email, [
                 f"Unknown organization “{row.organization}”. Check the spelling, or tick “create new organizations”."
             ]))
             continue
         if org is None:
-            new_orgs.setdefault(row.organization.casefold(), row.organization)
-        plan.rows.append(_plan_row(row, users.get(row.email), member_ids, org, answered, keys))
+            new_orgs.setdefault(org_key(row.organization), row.organization)
+        plan.rows.append(_plan_row(row, users.get(row.email), memberships, org, answered, keys))
     plan.problems.sort(key=lambda p: p.line)
-    plan.new_organizations = sorted(new_orgs.values(), key=str.casefold)
+    plan.new_organizations = sorted(new_orgs.values(), key=org_key)
     return plan
 
 
-def _member_ids(cohort: Cohort, user_ids: list[int]) -> dict[int, Membership]:
+def org_key(name: str) -> str:
+    """Organizations match ignoring case, as accounts.get_or_create_organization matches them (SQL lower())."""
+    return name.lower()
+
+
+def _memberships(cohort: Cohort, user_ids: list[int]) -> dict[int, Membership]:
     if not user_ids or cohort.id is None:
         return {}
     query = select(Membership).where(Membership.cohort_id == cohort.id, Membership.user_id.in_(user_ids))
@@ -206,7 +218,7 @@ def _organizations(names: set[str]) -> dict[str, Organization]:
     if not names:
         return {}
     query = select(Organization).where(func.lower(Organization.name).in_([n.lower() for n in names]))
-    return {org.name.casefold(): org for org in db.session.scalars(query)}
+    return {org_key(org.name): org for org in db.session.scalars(query)}
 
 
 def _answered(users: list[User]) -> set[tuple[int, int]]:
@@ -226,7 +238,7 @@ def _plan_row(row: RosterRow, user, members: dict, org, answered: set, fields: d
     if user.name != row.name:
         changes.append(f"name “{user.name}” → “{row.name}”")
     current_org = user.organization.name if user.organization else ""
-    if current_org.casefold() != row.organization.casefold():
+    if org_key(current_org) != org_key(row.organization):
         changes.append(f"organization “{current_org}” → “{row.organization}”")
     membership = members.get(user.id)
     if membership is not None and membership.district_role != row.role:

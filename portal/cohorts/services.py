@@ -96,6 +96,11 @@ def delete_milestone(*, cohort: Cohort, milestone: Milestone, actor) -> None:
     audit.record("cohort.milestone_delete", actor=actor, subject=cohort, title=milestone.title)
 
 
+def record_export(*, cohort: Cohort, table: str, actor) -> None:
+    """Exports carry personal data (names, emails, states), so each one is in the audit log."""
+    audit.record("cohort.export", actor=actor, subject=cohort, table=table)
+
+
 # ---------- overview ----------
 
 @dataclass

@@ -8,6 +8,7 @@ from portal.accounts import services as accounts
 from portal.accounts.models import User
 from portal.audit import utcnow
 from portal.catalog.models import Stack
+from portal.cohorts import breakdowns as groups_by
 from portal.cohorts import dashboard as figures
 from portal.cohorts import export, invitations, matrix, profile, progress, roster, services
 from portal.cohorts import members as membership
@@ -16,12 +17,14 @@ from portal.cohorts.forms import (
     CohortForm,
     ConfirmForm,
     MatrixFilterForm,
-    MilestoneForm,
     RosterUploadForm,
     SetPasswordForm,
+    make_cohort_form,
+    make_milestone_form,
     make_profile_form,
+    read_matrix_filter,
 )
-from portal.cohorts.models import Cohort, Membership, Milestone
+from portal.cohorts.models import Cohort, Membership
 from portal.extensions import db
 from portal.permissions import require_staff, signed_in_user
 
@@ -52,17 +55,6 @@ def overview():
     return render_template("cohorts/overview.html", pagination=pagination, lines=lines)
 
 
-def _cohort_form(cohort: Cohort | None = None) -> CohortForm:
-    form = CohortForm(obj=cohort)
-    stacks = services.stacks()
-    form.stack_id.choices = [(s.id, s.title) for s in stacks]
-    form.credential_ids.choices = [(c.id, f"{c.position}. {c.title}") for s in stacks for c in s.credentials]
-    if cohort and not form.is_submitted():
-        chosen = [c.id for c in cohort.credentials]
-        form.credential_ids.data = [] if len(chosen) == len(cohort.stack.credentials) else chosen
-    return form
-
-
 def _save_cohort(form: CohortForm, cohort: Cohort | None):
     values = dict(
         name=form.name.data, program=form.program.data or "", description=form.description.data or "",
@@ -79,7 +71,7 @@ def _save_cohort(form: CohortForm, cohort: Cohort | None):
 @bp.route("/staff/cohorts/new", methods=["GET", "POST"])
 @require_staff
 def new():
-    form = _cohort_form()
+    form = make_cohort_form(None, services.stacks())
     if form.validate_on_submit() and (cohort := _save_cohort(form, None)):
         db.session.commit()
         flash(f"Cohort “{cohort.name}” created. Add its milestones and members next.", "success")
@@ -91,7 +83,7 @@ def new():
 @require_staff
 def edit(cohort_id: int):
     cohort = _cohort(cohort_id)
-    form = _cohort_form(cohort)
+    form = make_cohort_form(cohort, services.stacks())
     if form.validate_on_submit() and _save_cohort(form, cohort):
         db.session.commit()
         flash("Cohort saved.", "success")
@@ -102,17 +94,7 @@ def edit(cohort_id: int):
 # ---------- staff: dashboard, breakdowns, exports ----------
 
 def _matrix_query(cohort: Cohort) -> tuple[MatrixFilterForm, matrix.MatrixQuery]:
-    form = MatrixFilterForm(request.args)
-    form.organization.choices = [("", "All organizations")] + matrix.cohort_organizations(cohort)
-    form.credential.choices = [("", "Any credential")] + [(c.id, c.title) for c in cohort.credentials]
-    query = matrix.MatrixQuery(
-        organization_id=form.organization.data,
-        state=form.state.data if form.state.data in matrix.CELL_STATES else None,
-        credential_id=form.credential.data if form.credential.data in {c.id for c in cohort.credentials} else None,
-        sort=form.sort.data if form.sort.data in matrix.SORTS else "name",
-        descending=form.order.data == "desc",
-    )
-    return form, query
+    return read_matrix_filter(request.args, cohort, matrix.cohort_organizations(cohort))
 
 
 def _matrix_url(cohort: Cohort, query: matrix.MatrixQuery):
@@ -145,11 +127,13 @@ def dashboard(cohort_id: int):
 def groups(cohort_id: int):
     cohort = _cohort(cohort_id)
     return render_template(
-        "cohorts/groups.html", cohort=cohort, breakdowns=figures.breakdowns(cohort), minimum=figures.min_group()
+        "cohorts/groups.html", cohort=cohort, breakdowns=groups_by.breakdowns(cohort), minimum=groups_by.min_group()
     )
 
 
 def _csv(cohort: Cohort, name: str, text: str) -> Response:
+    services.record_export(cohort=cohort, table=name, actor=signed_in_user())
+    db.session.commit()
     slug = re.sub(r"[^a-z0-9]+", "-", cohort.name.lower()).strip("-") or "cohort"
     headers = {"Content-Disposition": f'attachment; filename="{slug}-{name}.csv"'}
     # The byte-order mark makes spreadsheet programs read the file as UTF-8.
@@ -165,21 +149,13 @@ def export_csv(cohort_id: int, name: str):
         return _csv(cohort, name, export.matrix_csv(cohort.credentials, matrix.matrix_all(cohort, query)))
     if name in SUMMARY_EXPORTS:
         return _csv(cohort, name, SUMMARY_EXPORTS[name](figures.summarize(cohort, _today())))
-    breakdown = figures.breakdown(cohort, name)
+    breakdown = groups_by.breakdown(cohort, name)
     if breakdown is None:
         abort(404)
     return _csv(cohort, f"by-{name}", export.breakdown_csv(breakdown))
 
 
 # ---------- staff: milestones ----------
-
-def _milestone_form(cohort: Cohort, milestone: Milestone | None) -> MilestoneForm:
-    form = MilestoneForm(obj=milestone)
-    form.credential_ids.choices = [(c.id, f"{c.position}. {c.title}") for c in cohort.credentials]
-    if milestone and not form.is_submitted():
-        form.credential_ids.data = [c.id for c in milestone.credentials]
-    return form
-
 
 @bp.route("/staff/cohorts/<int:cohort_id>/milestones/new", methods=["GET", "POST"], defaults={"milestone_id": None})
 @bp.route("/staff/cohorts/<int:cohort_id>/milestones/<int:milestone_id>", methods=["GET", "POST"])
@@ -189,7 +165,7 @@ def milestone(cohort_id: int, milestone_id: int | None):
     existing = next((m for m in cohort.milestones if m.id == milestone_id), None) if milestone_id else None
     if milestone_id and existing is None:
         abort(404)
-    form = _milestone_form(cohort, existing)
+    form = make_milestone_form(cohort, existing)
     if form.validate_on_submit():
         try:
             services.save_milestone(
@@ -309,9 +285,14 @@ def import_preview(cohort_id: int, token: str):
         return redirect(url_for("cohorts.import_roster", cohort_id=cohort.id))
     form = ConfirmForm()
     if form.validate_on_submit():
-        plan = membership.confirm_import(cohort=cohort, staged=staged, actor=signed_in_user())
-        db.session.commit()
-        flash(_imported_message(plan), "success")
+        try:
+            plan = membership.confirm_import(cohort=cohort, staged=staged, actor=signed_in_user())
+        except membership.MemberError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_imported_message(plan), "success")
         return redirect(url_for("cohorts.members", cohort_id=cohort.id))
     plan = membership.preview_import(cohort=cohort, staged=staged)
     return render_template("cohorts/import_preview.html", cohort=cohort, staged=staged, plan=plan, form=form,
@@ -360,7 +341,15 @@ def my_profile():
             db.session.commit()
             flash("Your answers are saved.", "success")
             return redirect(url_for("cohorts.my_profile"))
-    return render_template("cohorts/profile.html", form=form, fields=fields, min_group=figures.min_group())
+    return render_template("cohorts/profile.html", form=form, fields=fields, min_group=groups_by.min_group())
+
+
+@bp.after_request
+def _keep_invitation_pages_out_of_caches(response):
+    # The token is in the address and the page names the person. (The templates also ask for no Referer.)
+    if request.endpoint == "cohorts.accept_invitation":
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])

@@ -62,41 +62,48 @@ def availability():
 @require_reviewer
 def score(assignment_id: int):
     assignment = _load_assignment(assignment_id)
-    version = assignment.version
-    parts = version.requirements.parts
+    parts = assignment.version.requirements.parts
     formdata = request.form if request.method == "POST" else None
     form = make_results_form(parts, formdata=formdata, review=assignment.review)
-    problems, preview = [], None
     if request.method == "POST" and form.validate_on_submit():
-        entries = entries_from_form(form, parts)
-        action = form.action.data
-        try:
-            if action == "confirm":
-                services.confirm_review(reviewer=signed_in_user(), assignment=assignment, entries=entries)
-            else:
-                services.save_review(reviewer=signed_in_user(), assignment=assignment, entries=entries)
-        except services.ResultsIncomplete as incomplete:
-            db.session.commit()  # keep what the reviewer chose so far; only the confirmation is refused
-            problems = incomplete.problems
-        except services.ReviewError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-            return redirect(url_for("reviews.score", assignment_id=assignment.id))
+        return _record(assignment, form, entries_from_form(form, parts))
+    return _score_page(assignment, form)
+
+
+def _record(assignment: Assignment, form, entries):
+    """Save, preview the decision, or confirm: the three buttons of the scoring page."""
+    action = form.action.data
+    try:
+        if action == "confirm":
+            services.confirm_review(reviewer=signed_in_user(), assignment=assignment, entries=entries)
         else:
-            db.session.commit()
-            if action == "confirm":
-                flash("Your review is recorded. Thank you.", "success")
-                return redirect(url_for("reviews.queue"))
-            if action == "preview":
-                problems = services.check_results(version, entries)
-                preview = None if problems else services.outcome({k: r for k, (r, _) in entries.items()})
-            else:
-                flash("Saved. You can come back to this review later.", "success")
-                return redirect(url_for("reviews.score", assignment_id=assignment.id))
-    return render_template(
-        "reviews/score.html", assignment=assignment, version=version, form=form, problems=problems,
+            services.save_review(reviewer=signed_in_user(), assignment=assignment, entries=entries)
+    except services.ResultsIncomplete as incomplete:
+        db.session.commit()  # keep what the reviewer chose so far; only the confirmation is refused
+        return _score_page(assignment, form, problems=incomplete.problems)
+    except services.ReviewError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("reviews.score", assignment_id=assignment.id))
+    db.session.commit()
+    if action == "confirm":
+        flash("Your review is recorded. Thank you.", "success")
+        return redirect(url_for("reviews.queue"))
+    if action == "preview":
+        problems = services.check_results(assignment.version, entries)
+        outcome = services.outcome({key: result for key, (result, _) in entries.items()})
+        return _score_page(assignment, form, problems=problems, preview=None if problems else outcome)
+    flash("Saved. You can come back to this review later.", "success")
+    return redirect(url_for("reviews.score", assignment_id=assignment.id))
+
+
+def _score_page(assignment: Assignment, form, problems=(), preview=None):
+    version = assignment.version
+    page = render_template(
+        "reviews/score.html", assignment=assignment, version=version, form=form, problems=list(problems),
         preview=preview, decline_form=DeclineForm(), blind=version.submission.credential.stack.blind_review,
-    ), (422 if problems and request.method == "POST" else 200)
+    )
+    return page, (422 if problems else 200)
 
 
 @bp.post("/assignments/<int:assignment_id>/decline")
