@@ -59,16 +59,22 @@ def start(stack_slug: str, credential_slug: str):
 @login_required
 def edit(submission_id: int):
     submission = _load_submission(submission_id)
-    version = submission.current_version
     if not permissions.can_edit_submission(current_user, submission):
-        return redirect(url_for("submissions.version", submission_id=submission.id, number=version.number))
+        number = submission.current_version.number
+        return redirect(url_for("submissions.version", submission_id=submission.id, number=number))
+    return _edit_page(submission)
+
+
+def _edit_page(submission: Submission, form=None, *, status: int = 200, **context):
+    """The draft page: the saved answers unless a form with what was just typed is given."""
+    version = submission.current_version
     parts = version.requirements.parts
-    form = make_draft_form(parts, answers=version.answers, revision=version.revision)
-    warnings = word_limit_problems(parts, version.answers)
-    return render_template(
-        "submissions/edit.html", submission=submission, form=form, warnings=warnings,
-        earlier=_earlier_review(submission),
+    form = form or make_draft_form(parts, answers=version.answers, revision=version.revision)
+    context.setdefault("warnings", word_limit_problems(parts, version.answers))
+    page = render_template(
+        "submissions/edit.html", submission=submission, form=form, earlier=_earlier_review(submission), **context
     )
+    return page, status
 
 
 def _earlier_review(submission: Submission):
@@ -102,7 +108,7 @@ def save(submission_id: int):
     _remove_file(submission, form.action.data)
     db.session.commit()
     if file_errors or form.action.data == "submit":
-        return _submit_or_show(submission, form, file_errors)
+        return _submit_or_show(submission, file_errors)
     flash("Draft saved.", "success")
     anchor = f"#{focus}" if focus else ""
     return redirect(url_for("submissions.edit", submission_id=submission.id) + anchor)
@@ -140,10 +146,7 @@ def _conflict(submission: Submission, form, saved_version):
                  "Your text is still on this page. Keep your version, or load the saved one.")
         return jsonify(error=short, conflict=True, revision=saved_version.revision), 409
     form.revision.data = saved_version.revision
-    return render_template(
-        "submissions/edit.html", submission=submission, form=form, conflict=message, saved=saved_version,
-        warnings=[], earlier=_earlier_review(submission),
-    ), 409
+    return _edit_page(submission, form, status=409, conflict=message, saved=saved_version, warnings=[])
 
 
 def _attach_files(submission: Submission, form, parts) -> dict[str, list[str]]:
@@ -176,7 +179,8 @@ def _remove_file(submission: Submission, action: str | None) -> None:
     flash(f"Removed “{artifact.original_name}”.", "success")
 
 
-def _submit_or_show(submission: Submission, form, file_errors):
+def _submit_or_show(submission: Submission, file_errors):
+    """Submit when the files went in; otherwise, or when something is missing, show every problem at once."""
     problems = []
     if not file_errors:
         try:
@@ -191,12 +195,7 @@ def _submit_or_show(submission: Submission, form, file_errors):
             db.session.commit()
             flash(f"Submitted. “{submission.credential.title}” is now waiting for a reviewer.", "success")
             return redirect(url_for("submissions.version", submission_id=submission.id, number=version.number))
-    version = submission.current_version
-    fresh = make_draft_form(version.requirements.parts, answers=version.answers, revision=version.revision)
-    return render_template(
-        "submissions/edit.html", submission=submission, form=fresh, problems=problems, file_errors=file_errors,
-        warnings=word_limit_problems(version.requirements.parts, version.answers), earlier=_earlier_review(submission),
-    ), 422
+    return _edit_page(submission, status=422, problems=problems, file_errors=file_errors)
 
 
 @bp.post("/submissions/<int:submission_id>/withdraw")
