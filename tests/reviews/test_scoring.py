@@ -45,8 +45,9 @@ def test_save_then_come_back_starts_review_and_blocks_withdrawal(make_reviewer, 
     reviewer = make_reviewer()
     submission = submit_plan()
     version = submission.current_version
-    reviews.save_review(reviewer=reviewer, assignment=assignment_of(version, reviewer),
-                        entries={"overview": ("yes", "Clear.")})
+    reviews.save_review(
+        reviewer=reviewer, assignment=assignment_of(version, reviewer), entries={"overview": ("yes", "Clear.")}
+    )
     db.session.commit()
     assert version.state == State.IN_REVIEW
     review = assignment_of(version, reviewer).review
@@ -105,15 +106,19 @@ def test_double_scored_disagreement_goes_to_staff_adjudication(app, make_reviewe
         reviews.adjudicate(staff=staff, version=version, entries=all_yes(version))
 
 
-def test_blind_review_pages_and_downloads_hide_the_educator(client, make_user, make_reviewer, login_as,
-                                                            make_submission):
-    educator = make_user(name="Zelda Quixote", email="zelda.quixote@example.org",
-                         organization="Unmistakable Unified")
+def test_blind_review_pages_and_downloads_hide_the_educator(
+    client, make_user, make_reviewer, login_as, make_submission
+):
+    educator = make_user(name="Zelda Quixote", email="zelda.quixote@example.org", organization="Unmistakable Unified")
     reviewer = make_reviewer()
     submission = make_submission(educator=educator, slug="district-plan", state=State.DRAFT)
     submissions.add_artifact(
-        educator=educator, submission=submission, part_key="plan", stream=io.BytesIO(TINY_PDF),
-        filename="Zelda-Quixote-plan.pdf", config=client.application.config,
+        educator=educator,
+        submission=submission,
+        part_key="plan",
+        stream=io.BytesIO(TINY_PDF),
+        filename="Zelda-Quixote-plan.pdf",
+        config=client.application.config,
     )
     fill_and_submit(submission, educator)
     reviews.route_submitted(submission.current_version, actor=educator)
@@ -158,8 +163,14 @@ def test_scoring_page_posts_results_and_educator_reads_them(app, client, make_re
     version = submission.current_version
     assignment = assignment_of(version, reviewer)
     login_as(reviewer)
-    form = {"action": "confirm", "overview-result": "yes", "overview-feedback": "",
-            "plan-result": "not_yet", "plan-feedback": "", "reflection-result": "yes"}
+    form = {
+        "action": "confirm",
+        "overview-result": "yes",
+        "overview-feedback": "",
+        "plan-result": "not_yet",
+        "plan-feedback": "",
+        "reflection-result": "yes",
+    }
     page = client.post(f"/review/assignments/{assignment.id}", data=form)
     assert page.status_code == 422
     assert "Part 2: explain what is missing" in page.get_data(as_text=True)
@@ -203,9 +214,38 @@ def test_staff_who_reviewed_cannot_adjudicate(app, make_reviewer, submit_plan, m
     other = make_reviewer()
     version = submit_plan().current_version
     harsh = {**all_yes(version), "plan": ("not_yet", "Add partners.")}
-    reviews.confirm_review(reviewer=staff_reviewer, assignment=assignment_of(version, staff_reviewer),
-                           entries=all_yes(version))
+    reviews.confirm_review(
+        reviewer=staff_reviewer, assignment=assignment_of(version, staff_reviewer), entries=all_yes(version)
+    )
     reviews.confirm_review(reviewer=other, assignment=assignment_of(version, other), entries=harsh)
     db.session.commit()
     with pytest.raises(reviews.ReviewError, match="another staff member must adjudicate"):
         reviews.adjudicate(staff=staff_reviewer, version=version, entries=harsh)
+
+
+def test_decline_page_passes_the_review_on(client, make_reviewer, submit_plan, login_as):
+    first, second = make_reviewer(), make_reviewer()
+    version = submit_plan().current_version
+    assignment = assignment_of(version, first)
+    login_as(first)
+    response = client.post(
+        f"/review/assignments/{assignment.id}/decline", data={"reason": "conflict", "note": "My niece."}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert assignment.state == "declined"
+    assert assignment.decline_reason == "I have a conflict of interest. My niece."
+    assert assignment_of(version, second).state == "open"
+
+
+def test_reviewer_pauses_and_resumes_from_the_queue(client, make_reviewer, submit_plan, login_as):
+    reviewer = make_reviewer()
+    login_as(reviewer)
+    client.post("/review/availability?pause=1")
+    page = client.get("/review").get_data(as_text=True)
+    assert "You are paused" in page
+    waiting = submit_plan()
+    assert assignment_of(waiting.current_version, reviewer) is None
+    client.post("/review/availability?pause=0")
+    db.session.expire_all()
+    assert assignment_of(waiting.current_version, reviewer).state == "open"
