@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from flask import has_request_context, request
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -15,6 +15,7 @@ def utcnow() -> datetime:
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -11,6 +11,7 @@ from portal.accounts.models import User
 from portal.catalog.loader import bundled_stack_paths, load_stack
 from portal.catalog.models import Credential, Stack
 from portal.catalog.services import sync_stack
+from portal.cohorts.demo import seed_demo_cohort
 from portal.extensions import db
 from portal.reviews import routing
 from portal.reviews import services as reviews
@@ -68,6 +69,8 @@ def seed_demo() -> list[tuple[str, str, str]]:
     db.session.flush()
     if not db.session.scalar(select(Submission.id).limit(1)):
         _seed_history(people)
+    educators = [accounts.find_user_by_email(email) for email, *_ in DEMO_ACCOUNTS[:3] + BACKGROUND]
+    seed_demo_cohort(staff=people["staff@example.org"], members=[(u, "District leader") for u in educators])
     db.session.commit()
     return [(email, DEMO_PASSWORD, f"{', '.join(roles)}: {note}") for email, _, _, roles, note in DEMO_ACCOUNTS]
 

@@ -70,32 +70,11 @@ def empty_database_app(tmp_path, keep_logging):
             db.engine.dispose()
 
 
-ON_POSTGRESQL = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
-# App bug: migrations/versions/0001_initial_schema.py gives the users.is_* booleans server_default=sa.text('1')
-# and sa.text('0') (SQLite autogenerate output); PostgreSQL refuses "BOOLEAN DEFAULT 1", so upgrade fails there.
-BOOLEAN_DEFAULTS_BUG = pytest.mark.xfail(
-    ON_POSTGRESQL, strict=True,
-    reason="0001 migration: users.is_educator/is_reviewer/is_staff server_default=sa.text('1'/'0') is an integer; "
-    "PostgreSQL needs sa.true()/sa.false()",
-)
-
-
-# App bug: the models of portal/reviews, portal/notifications and portal/cohorts (reviewer_profiles, assignments,
-# reviews, part_results, notices, outbox_messages, cohorts, ...) have no migration: migrations/versions holds only
-# 0001, so `flask db upgrade` builds a schema without them and `flask demo` then fails on "no such table".
-MISSING_MIGRATION_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="no migration for the reviews, notifications and cohorts tables (and on PostgreSQL the 0001 boolean "
-    "server defaults fail first)",
-)
-
-
 def head_revisions() -> set[str]:
     config = current_app.extensions["migrate"].migrate.get_config()
     return set(ScriptDirectory.from_config(config).get_heads())
 
 
-@MISSING_MIGRATION_BUG
 def test_upgrade_from_empty_builds_exactly_the_models_schema(empty_database_app):
     flask_migrate.upgrade()
 
@@ -108,7 +87,6 @@ def test_upgrade_from_empty_builds_exactly_the_models_schema(empty_database_app)
     assert set(inspect(db.engine).get_table_names()) == set(db.metadata.tables) | {"alembic_version"}
 
 
-@BOOLEAN_DEFAULTS_BUG
 def test_downgrade_to_base_removes_every_table_but_alembic_version(empty_database_app):
     flask_migrate.upgrade()
 
