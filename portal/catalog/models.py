@@ -28,9 +28,7 @@ class Stack(db.Model):
     blind_review: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    credentials: Mapped[list["Credential"]] = relationship(
-        back_populates="stack", order_by="Credential.position", lazy="selectin"
-    )
+    credentials: Mapped[list["Credential"]] = relationship(back_populates="stack", order_by="Credential.position")
 
 
 class Credential(db.Model):
@@ -57,10 +55,9 @@ class Credential(db.Model):
         primaryjoin=id == credential_prerequisites.c.credential_id,
         secondaryjoin=id == credential_prerequisites.c.prerequisite_id,
         order_by="Credential.position",
-        lazy="selectin",
     )
     requirement_versions: Mapped[list["Requirements"]] = relationship(
-        back_populates="credential", order_by="Requirements.number.desc()", lazy="selectin"
+        back_populates="credential", order_by="Requirements.number.desc()"
     )
 
     @property

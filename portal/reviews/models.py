@@ -31,7 +31,7 @@ class ReviewerProfile(db.Model):
     last_assigned_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
-    stacks: Mapped[list[Stack]] = relationship(secondary=reviewer_stacks, lazy="selectin")
+    stacks: Mapped[list[Stack]] = relationship(secondary=reviewer_stacks)
 
 
 class AssignmentState(StrEnum):

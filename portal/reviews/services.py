@@ -347,6 +347,13 @@ def _remind(assignment: Assignment, text: str) -> None:
     )
 
 
+def reviewer_profile(user) -> ReviewerProfile:
+    """The user's reviewer profile, or the defaults a new one would have (not saved: reading changes nothing)."""
+    return db.session.get(ReviewerProfile, user.id) or ReviewerProfile(
+        user_id=user.id, is_active=True, capacity=ReviewerProfile.capacity.default.arg
+    )
+
+
 def ensure_profile(user) -> ReviewerProfile:
     profile = db.session.get(ReviewerProfile, user.id)
     if profile is None:

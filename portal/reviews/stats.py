@@ -281,6 +281,7 @@ def reviewer_options(submission: Submission, *, now: datetime) -> list[ReviewerO
     query = (
         select(ReviewerProfile)
         .join(User, User.id == ReviewerProfile.user_id)
+        .options(selectinload(ReviewerProfile.stacks))
         .order_by(User.name, User.id)
     )
     options = []
@@ -353,6 +354,7 @@ def reviewer_pool(*, now: datetime) -> ReviewerPool:
         select(User, ReviewerProfile)
         .outerjoin(ReviewerProfile, ReviewerProfile.user_id == User.id)
         .where(or_(User.is_reviewer, ReviewerProfile.user_id.is_not(None)))
+        .options(selectinload(ReviewerProfile.stacks))
         .order_by(User.name, User.id)
     )
     reviewers = [ReviewerStats(user=user, profile=profile) for user, profile in db.session.execute(query)]

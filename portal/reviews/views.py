@@ -7,7 +7,7 @@ from portal.extensions import db
 from portal.permissions import can_review, require_reviewer, signed_in_user
 from portal.reviews import services
 from portal.reviews.forms import DeclineForm, entries_from_form, make_results_form
-from portal.reviews.models import Assignment, AssignmentState
+from portal.reviews.models import Assignment, AssignmentState, Review
 from portal.submissions.downloads import send_artifact
 from portal.submissions.forms import ConfirmForm
 from portal.submissions.models import Artifact, Submission, Version
@@ -31,15 +31,14 @@ def queue():
         .where(Assignment.reviewer_id == me.id)
         .options(
             joinedload(Assignment.version).joinedload(Version.submission).joinedload(Submission.credential),
-            selectinload(Assignment.review),
+            selectinload(Assignment.review).noload(Review.results),
         )
     )
     open_ = db.session.scalars(query.where(Assignment.state == AssignmentState.OPEN).order_by(Assignment.due_at))
     recent = db.session.scalars(
         query.where(Assignment.state != AssignmentState.OPEN).order_by(Assignment.closed_at.desc()).limit(10)
     )
-    profile = services.ensure_profile(me)
-    db.session.commit()
+    profile = services.reviewer_profile(me)
     return render_template(
         "reviews/queue.html", open_assignments=list(open_), recent=list(recent), profile=profile, form=ConfirmForm()
     )
