@@ -152,6 +152,18 @@ def overview(page: int, today: date):
     return pagination, lines
 
 
+def cohort_names_by_member(user_ids) -> dict[int, list[str]]:
+    """user -> the names of the cohorts they belong to, for lists that show many people at once."""
+    rows = db.session.execute(
+        select(Membership.user_id, Cohort.name).join(Cohort, Cohort.id == Membership.cohort_id)
+        .where(Membership.user_id.in_(list(user_ids))).order_by(Cohort.name)
+    )
+    names: dict[int, list[str]] = {}
+    for user_id, name in rows:
+        names.setdefault(user_id, []).append(name)
+    return names
+
+
 def stacks() -> list[Stack]:
     return list(db.session.scalars(select(Stack).order_by(Stack.title)))
 

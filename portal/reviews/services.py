@@ -160,13 +160,16 @@ def deciding_review(version: Version) -> Review | None:
 
 def needs_adjudication(version: Version, reviews: list[Review] | None = None) -> bool:
     reviews = confirmed_reviews(version) if reviews is None else reviews
-    regular = [r for r in reviews if not r.is_adjudication]
-    return (
-        version.state == State.IN_REVIEW
-        and len(regular) >= 2
-        and not any(r.is_adjudication for r in reviews)
-        and _results_of(regular[0]) != _results_of(regular[1])
-    )
+    confirmed = [(r.is_adjudication, _results_of(r)) for r in reviews]
+    return version.state == State.IN_REVIEW and reviews_disagree(confirmed)
+
+
+def reviews_disagree(confirmed: list[tuple[bool, dict]]) -> bool:
+    """Two regular reviews that differ on some part, with no adjudication yet. `confirmed` holds
+    (is_adjudication, {part: result}) for each confirmed review of one version, in review order."""
+    regular = [results for is_adjudication, results in confirmed if not is_adjudication]
+    adjudicated = any(is_adjudication for is_adjudication, _ in confirmed)
+    return len(regular) >= 2 and not adjudicated and regular[0] != regular[1]
 
 
 def _decide_if_complete(version: Version, *, actor) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from portal.accounts.models import User
 from portal.audit import utcnow
 from portal.catalog.models import Stack
+from portal.cohorts.services import cohort_names_by_member
 from portal.extensions import db
 from portal.permissions import require_staff, signed_in_user
 from portal.reviews import services, stats
@@ -40,8 +41,9 @@ def submissions():
     page = db.paginate(stats.submissions_query(form.filters(), now=now), per_page=PER_PAGE, error_out=False)
     rows = stats.submission_rows(page.items, now=now, coaching_after=current_app.config["COACHING_AFTER_NOT_YET"])
     is_filtered = any(value for key, value in request.args.items() if key != "page")
+    cohorts = cohort_names_by_member({s.educator_id for s in page.items})
     return render_template(
-        "reviews/staff/submissions.html", form=form, page=page, rows=rows, is_filtered=is_filtered
+        "reviews/staff/submissions.html", form=form, page=page, rows=rows, is_filtered=is_filtered, cohorts=cohorts
     )
 
 

@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.reviews import routing
 from portal.reviews.agreement import Agreement, agreement, median
 from portal.reviews.models import Assignment, AssignmentState, PartResult, Result, Review, ReviewerProfile
-from portal.reviews.services import needs_adjudication
+from portal.reviews.services import needs_adjudication, reviews_disagree
 from portal.submissions.models import State, Submission, Version
 
 WAITING_STATES = (State.SUBMITTED, State.IN_REVIEW)
@@ -110,7 +110,7 @@ def submissions_query(filters: SubmissionFilters, *, now: datetime) -> Select:
         .options(
             joinedload(Submission.educator),
             joinedload(Submission.credential),
-            selectinload(Submission.versions).options(lazyload(Version.requirements)),
+            joinedload(Submission.versions).options(lazyload(Version.requirements)),
         )
         .order_by(Submission.id.desc())
     )
@@ -151,15 +151,13 @@ def submission_rows(submissions: list[Submission], *, now: datetime, coaching_af
         holders[version_id].append(name)
         if state == AssignmentState.OPEN:
             due[version_id].append(due_at)
-    reviews: dict[int, list[Review]] = defaultdict(list)
-    confirmed = select(Review).where(Review.version_id.in_(version_ids), Review.confirmed_at.is_not(None))
-    for review in db.session.scalars(confirmed.order_by(Review.id)):  # results: one more (selectin) query
-        reviews[review.version_id].append(review)
+    reviews = _confirmed_results(version_ids)
     not_yet_counts = _not_yet_counts({s.educator_id for s in submissions})
     rows = []
     for submission, version in zip(submissions, versions, strict=True):
         needed = routing.reviews_needed_for(submission.id)
-        done = sum(not r.is_adjudication for r in reviews[version.id])
+        confirmed = list(reviews[version.id].values())
+        done = sum(not is_adjudication for is_adjudication, _ in confirmed)
         rows.append(
             SubmissionRow(
                 submission=submission,
@@ -170,12 +168,28 @@ def submission_rows(submissions: list[Submission], *, now: datetime, coaching_af
                 reviews_needed=needed,
                 is_waiting=version.state in WAITING_STATES and len(holders[version.id]) < needed,
                 is_overdue=any(d < now for d in due[version.id]),
-                needs_adjudication=needs_adjudication(version, reviews[version.id]),
+                needs_adjudication=version.state == State.IN_REVIEW and reviews_disagree(confirmed),
                 needs_coaching=not_yet_counts.get((submission.educator_id, submission.credential_id), 0)
                 >= coaching_after,
             )
         )
     return rows
+
+
+def _confirmed_results(version_ids) -> dict[int, dict[int, tuple[bool, dict]]]:
+    """version -> review -> (is_adjudication, {part: result}) for confirmed reviews, in one query."""
+    rows = db.session.execute(
+        select(Review.version_id, Review.id, Review.is_adjudication, PartResult.part_key, PartResult.result)
+        .outerjoin(PartResult, PartResult.review_id == Review.id)
+        .where(Review.version_id.in_(version_ids), Review.confirmed_at.is_not(None))
+        .order_by(Review.id)
+    )
+    found: dict[int, dict[int, tuple[bool, dict]]] = defaultdict(dict)
+    for version_id, review_id, is_adjudication, part_key, result in rows:
+        _, results = found[version_id].setdefault(review_id, (is_adjudication, {}))
+        if part_key is not None:
+            results[part_key] = result
+    return found
 
 
 def _not_yet_counts(educator_ids) -> dict[tuple[int, int], int]:

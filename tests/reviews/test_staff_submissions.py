@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.audit import AuditEvent, utcnow
+from portal.cohorts.models import Cohort, Membership
 from portal.extensions import db
 from portal.reviews import services as reviews
 from portal.reviews.models import Assignment, AssignmentState
@@ -98,12 +99,28 @@ def test_list_shows_every_submission_newest_first_with_its_facts(client, overvie
     late = overview["late"]
     due = assignment_of(late.current_version, overview["rita"]).due_at
     assert rows[late.id] == (
-        f"{late.id} {late.educator.name} {AUTHOR_ORG} {late.credential.title} In review Overdue 1 "
+        f"{late.id} {late.educator.name} {AUTHOR_ORG} — {late.credential.title} In review Overdue 1 "
         f"Rita Reviewer {due:%d %b %Y} 0 of 1"
     )
     assert rows[overview["coached"].id].endswith("Not yet Coaching 3 — — 0 of 1")
     assert rows[overview["waiting"].id].endswith("Submitted Waiting for a reviewer 1 — — 0 of 1")
     assert " In review — 1 Raj Reviewer " in rows[overview["other"].id]  # held, not late: no flag
+
+
+def test_list_names_each_educators_cohorts(client, overview):
+    late = overview["late"]
+    stack_id = late.credential.stack_id
+    for name in ("Spring Data Equity Cohort", "Autumn Leaders"):
+        cohort = Cohort(name=name, stack_id=stack_id)
+        db.session.add(cohort)
+        db.session.flush()
+        db.session.add(Membership(cohort_id=cohort.id, user_id=late.educator_id))
+    db.session.commit()
+
+    rows = listed(client.get("/staff/submissions"))
+
+    assert f"{AUTHOR_ORG} Autumn Leaders, Spring Data Equity Cohort {late.credential.title}" in rows[late.id]
+    assert f"{AUTHOR_ORG} — " in rows[overview["waiting"].id]
 
 
 @pytest.mark.parametrize(
