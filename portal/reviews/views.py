@@ -31,7 +31,7 @@ def queue():
         .where(Assignment.reviewer_id == me.id)
         .options(
             joinedload(Assignment.version).joinedload(Version.submission).joinedload(Submission.credential),
-            selectinload(Assignment.review).noload(Review.results),
+            selectinload(Assignment.review).lazyload(Review.results),
         )
     )
     open_ = db.session.scalars(query.where(Assignment.state == AssignmentState.OPEN).order_by(Assignment.due_at))
