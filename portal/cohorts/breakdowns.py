@@ -1,9 +1,11 @@
 """The dashboard's figures per group: by organization, and by each self-reported field with small groups
-suppressed (see suppression.py). A fixed number of aggregate queries per breakdown, whatever the cohort's size."""
+suppressed (see suppression.py). Two aggregate queries for every breakdown of a page together, whatever the
+number of fields or members."""
 
 from dataclasses import dataclass, field
 
 from flask import current_app
+from sqlalchemy.orm import joinedload, lazyload
 
 from portal.catalog.models import Credential
 from portal.cohorts import queries
@@ -11,6 +13,9 @@ from portal.cohorts.dashboard import Rate
 from portal.cohorts.models import Cohort, ProfileField
 from portal.cohorts.profile import active_fields
 from portal.cohorts.suppression import fewer_than, suppressed_groups
+
+# Loader options: the cohort with its credentials in one query, and not its milestones, which no breakdown shows.
+COHORT_LOAD = (joinedload(Cohort.credentials), lazyload(Cohort.milestones))
 
 
 @dataclass
@@ -44,38 +49,61 @@ def min_group() -> int:
 def breakdowns(cohort: Cohort) -> list[Breakdown]:
     """By organization (not suppressed: the roster already shows each member's organization), then one per
     active self-reported field, suppressed."""
-    total = _total(cohort)
-    result = [breakdown_by_organization(cohort, total)]
-    result += [breakdown_by_field(cohort, f, total) for f in active_fields()]
-    return result
+    return _breakdowns(cohort, by_organization=True, fields=active_fields())
 
 
 def breakdown(cohort: Cohort, key: str) -> Breakdown | None:
     """One breakdown by its key ("organization" or a field key), or None."""
-    if key == "organization":
-        return breakdown_by_organization(cohort, _total(cohort))
+    if key == queries.ORGANIZATION:
+        return _breakdowns(cohort, by_organization=True, fields=[])[0]
     profile_field = next((f for f in active_fields() if f.key == key), None)
-    return breakdown_by_field(cohort, profile_field, _total(cohort)) if profile_field else None
+    return _breakdowns(cohort, by_organization=False, fields=[profile_field])[0] if profile_field else None
 
 
-def _total(cohort: Cohort) -> GroupRow:
-    total = _group_rows(cohort, queries.everyone(cohort.id), ["all"])[0]
+class _Figures:
+    """The figures of every group of some breakdowns: two queries."""
+
+    def __init__(self, cohort: Cohort, groups):
+        self.credentials = cohort.credentials
+        self.groups = queries.group_figures(cohort.id, groups)
+        self.earned = queries.earned_counts(cohort.id, groups)
+
+    def sizes(self, breakdown: str) -> dict[str, int]:
+        return {grp: figures.members for (b, grp), figures in self.groups.items() if b == breakdown}
+
+    def rows(self, breakdown: str, labels: list[str]) -> list[GroupRow]:
+        rows = []
+        for label in labels:
+            figures = self.groups.get((breakdown, label), queries.GroupFigures())
+            rows.append(GroupRow(
+                label=label,
+                members=figures.members,
+                earned={c.id: self.earned.get((breakdown, label, c.id), 0) for c in self.credentials},
+                first_attempt=Rate(figures.first_earned, figures.first_decided),
+                median_days=figures.median_days,
+            ))
+        return rows
+
+
+def _breakdowns(cohort: Cohort, *, by_organization: bool, fields: list[ProfileField]) -> list[Breakdown]:
+    splits = [queries.everyone(cohort.id)]
+    splits += [queries.by_organization(cohort.id)] if by_organization else []
+    splits += [queries.by_answer(cohort.id, f) for f in fields]
+    figures = _Figures(cohort, queries.groups(*splits))
+    total = figures.rows(queries.ALL, [queries.ALL])[0]
     total.label = "All members"
-    return total
+    result = []
+    if by_organization:
+        rows = figures.rows(queries.ORGANIZATION, sorted(figures.sizes(queries.ORGANIZATION)))
+        result.append(Breakdown(queries.ORGANIZATION, "By organization", rows, total, None, cohort.credentials))
+    return result + [_by_field(cohort, f, figures, total) for f in fields]
 
 
-def breakdown_by_organization(cohort: Cohort, total: GroupRow) -> Breakdown:
-    groups = queries.by_organization(cohort.id)
-    rows = _group_rows(cohort, groups, sorted(queries.member_counts(groups)))
-    return Breakdown("organization", "By organization", rows, total, None, cohort.credentials)
-
-
-def breakdown_by_field(cohort: Cohort, profile_field: ProfileField, total: GroupRow) -> Breakdown:
-    groups = queries.by_answer(cohort.id, profile_field.id)
-    sizes = queries.member_counts(groups)
+def _by_field(cohort: Cohort, profile_field: ProfileField, figures: _Figures, total: GroupRow) -> Breakdown:
+    sizes = figures.sizes(profile_field.key)
     labels = [c for c in profile_field.choices if c != queries.PREFER_NOT]
     labels += sorted(set(sizes) - set(labels) - {queries.NO_ANSWER}) + [queries.NO_ANSWER]
-    rows = _group_rows(cohort, groups, labels, sizes)
+    rows = figures.rows(profile_field.key, labels)
     minimum = min_group()
     hidden = suppressed_groups({row.label: row.members for row in rows}, minimum)
     for row in rows:
@@ -87,20 +115,3 @@ def breakdown_by_field(cohort: Cohort, profile_field: ProfileField, total: Group
 def _hide(row: GroupRow) -> None:
     """Drop the figures themselves, so no template or export can show them by mistake."""
     row.hidden, row.members, row.earned, row.first_attempt, row.median_days = True, 0, {}, Rate(), None
-
-
-def _group_rows(cohort: Cohort, groups, labels: list[str], sizes: dict | None = None) -> list[GroupRow]:
-    sizes = sizes if sizes is not None else queries.member_counts(groups)
-    earned = queries.earned_counts(cohort.id, groups)
-    first = queries.first_attempts(cohort.id, groups)
-    medians = queries.median_days(cohort.id, groups)
-    return [
-        GroupRow(
-            label=label,
-            members=sizes.get(label, 0),
-            earned={c.id: earned.get((label, c.id), 0) for c in cohort.credentials},
-            first_attempt=Rate(*first.get(label, (0, 0))),
-            median_days=medians.get(label),
-        )
-        for label in labels
-    ]

@@ -1,21 +1,23 @@
 """The figures of a cohort's dashboard: per credential, the funnel, milestones, timing and the parts most often
 "Not yet".
 
-Every function issues a fixed number of aggregate queries, whatever the number of members."""
+A fixed number of queries, whatever the number of members: see summarize()."""
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func
+from sqlalchemy.orm import joinedload
 
-from portal.accounts.models import User
 from portal.catalog.models import Credential
 from portal.cohorts import queries
 from portal.cohorts.charts import Segment, share, stacked
-from portal.cohorts.models import Cohort, Membership, Milestone, milestone_credentials
+from portal.cohorts.matrix import MemberStates, member_states
+from portal.cohorts.models import Cohort, Milestone
+from portal.cohorts.progress import milestone_status
 from portal.extensions import db
 from portal.reviews.models import PartResult, Result, Review
-from portal.submissions.models import State, Submission, Version
+from portal.submissions.models import Submission, Version
 
 CATEGORIES = ("earned", "in_review", "not_yet", "draft", "not_started")
 CATEGORY_LABELS = {
@@ -31,6 +33,12 @@ MILESTONE_STATUSES = ("met", "on_track", "behind")
 MILESTONE_LABELS = {"met": "Met", "on_track": "On track", "behind": "Behind"}
 BEHIND_LIST_LIMIT = 20
 TOP_PARTS = 10
+# Loader options: the cohort with everything the dashboard shows of it (credentials with their requirements for
+# the part titles, milestones with their credentials) in the one query that loads it.
+COHORT_LOAD = (
+    joinedload(Cohort.credentials).joinedload(Credential.requirement_versions),
+    joinedload(Cohort.milestones).joinedload(Milestone.credentials),
+)
 
 
 @dataclass
@@ -99,27 +107,29 @@ class Summary:
     parts: list[PartFigures]
 
 
-def summarize(cohort: Cohort, today: date) -> Summary:
-    groups = queries.everyone(cohort.id)
-    members = queries.member_counts(groups).get("all", 0)
-    earned, decided = queries.first_attempts(cohort.id, groups).get("all", (0, 0))
+def summarize(cohort: Cohort, today: date, states: MemberStates | None = None) -> Summary:
+    """Three queries (the totals, the states per credential, the parts) plus member_states when states is None.
+    The cohort is best loaded with COHORT_LOAD."""
+    states = member_states(cohort) if states is None else states
+    everyone = queries.group_figures(cohort.id, queries.members(cohort.id))
+    total = everyone.get((queries.ALL, queries.ALL), queries.GroupFigures())
     return Summary(
         cohort=cohort,
-        members=members,
-        credentials=_credential_figures(cohort, groups, members),
-        first_attempt=Rate(earned, decided),
-        median_days=queries.median_days(cohort.id, groups).get("all"),
-        milestones=milestone_figures(cohort, today),
+        members=total.members,
+        credentials=_credential_figures(cohort, total.members),
+        first_attempt=Rate(total.first_earned, total.first_decided),
+        median_days=total.median_days,
+        milestones=milestone_figures(cohort, today, states),
         parts=part_figures(cohort),
     )
 
 
-def _credential_figures(cohort: Cohort, groups, members: int) -> list[CredentialFigures]:
-    rows = queries.state_counts(cohort.id, groups)
-    medians = queries.median_days(cohort.id, groups, by_credential=True)
+def _credential_figures(cohort: Cohort, members: int) -> list[CredentialFigures]:
+    rows = queries.credential_states(cohort.id)
+    medians = {cid: days for cid, _, _, _, days in rows}
     figures = []
     for credential in cohort.credentials:
-        mine = [(cat, revised, n) for _, cid, cat, revised, n in rows if cid == credential.id]
+        mine = [(cat, revised, n) for cid, cat, revised, n, _ in rows if cid == credential.id]
         counts = {cat: sum(n for c, _, n in mine if c == cat) for cat in CATEGORIES}
         counts["not_started"] = members - sum(counts[c] for c in CATEGORIES if c != "not_started")
         figures.append(CredentialFigures(credential, counts, _funnel(mine, members), medians.get(credential.id)))
@@ -142,65 +152,19 @@ def _funnel(rows: list[tuple[str, bool, int]], members: int) -> dict[str, int]:
 
 # ---------- milestones ----------
 
-def _milestone_status(cohort: Cohort, today: date):
-    """A subquery of (milestone_id, user_id, name, status). Met: every credential of the milestone earned.
-    Before the target date, on track: every one of them at least started. Otherwise behind."""
-    c = queries.cells([cohort.id])
-    earned = func.sum(case((c.c.state == State.EARNED.value, 1), else_=0))
-    started = func.sum(case((and_(c.c.state.is_not(None), c.c.state != State.WITHDRAWN.value), 1), else_=0))
-    per_member = (
-        select(Milestone.id.label("milestone_id"), Membership.user_id, Milestone.due_on,
-               func.count().label("required"), earned.label("earned"), started.label("started"))
-        .select_from(Membership)
-        .join(Milestone, Milestone.cohort_id == Membership.cohort_id)
-        .join(milestone_credentials, milestone_credentials.c.milestone_id == Milestone.id)
-        .outerjoin(c, and_(
-            c.c.user_id == Membership.user_id, c.c.credential_id == milestone_credentials.c.credential_id
-        ))
-        .where(Membership.cohort_id == cohort.id)
-        .group_by(Milestone.id, Membership.user_id, Milestone.due_on)
-        .subquery("per_member")
-    )
-    status = case(
-        (per_member.c.earned == per_member.c.required, "met"),
-        (and_(per_member.c.due_on >= today, per_member.c.started == per_member.c.required), "on_track"),
-        else_="behind",
-    )
-    return select(per_member.c.milestone_id, per_member.c.user_id, status.label("status")).subquery("statuses")
-
-
-def milestone_figures(cohort: Cohort, today: date) -> list[MilestoneFigures]:
-    if not cohort.milestones:
-        return []
-    statuses = _milestone_status(cohort, today)
-    counts = db.session.execute(
-        select(statuses.c.milestone_id, statuses.c.status, func.count()).group_by(statuses.c.milestone_id,
-                                                                                    statuses.c.status)
-    ).all()
-    behind = _behind_lists(statuses)
+def milestone_figures(cohort: Cohort, today: date, states: MemberStates) -> list[MilestoneFigures]:
+    """Each member's status on each milestone, by the rule of the educators' own page (milestone_status)."""
     figures = []
     for milestone in cohort.milestones:
-        mine = {status: n for mid, status, n in counts if mid == milestone.id}
-        figures.append(MilestoneFigures(
-            milestone, {s: mine.get(s, 0) for s in MILESTONE_STATUSES}, behind.get(milestone.id, []),
-            is_past=milestone.due_on < today,
-        ))
+        counts, behind = dict.fromkeys(MILESTONE_STATUSES, 0), []
+        for user_id, name in states.names.items():  # in name order
+            mine = [states.cell(user_id, credential.id).state for credential in milestone.credentials]
+            status = milestone_status(mine, milestone.due_on, today)
+            counts[status] += 1
+            if status == "behind" and len(behind) < BEHIND_LIST_LIMIT:
+                behind.append((user_id, name))
+        figures.append(MilestoneFigures(milestone, counts, behind, is_past=milestone.due_on < today))
     return figures
-
-
-def _behind_lists(statuses) -> dict[int, list[tuple[int, str]]]:
-    ranked = (
-        select(statuses.c.milestone_id, User.id, User.name,
-               func.row_number().over(partition_by=statuses.c.milestone_id, order_by=(User.name, User.id)).label("n"))
-        .join(User, User.id == statuses.c.user_id)
-        .where(statuses.c.status == "behind")
-        .subquery("ranked")
-    )
-    query = select(ranked.c.milestone_id, ranked.c.id, ranked.c.name).where(ranked.c.n <= BEHIND_LIST_LIMIT)
-    lists: dict[int, list] = {}
-    for mid, user_id, name in db.session.execute(query.order_by(ranked.c.milestone_id, ranked.c.n)):
-        lists.setdefault(mid, []).append((user_id, name))
-    return lists
 
 
 # ---------- parts most often "Not yet" ----------
@@ -209,7 +173,7 @@ def part_figures(cohort: Cohort, limit: int = TOP_PARTS) -> list[PartFigures]:
     """The parts with the most "Not yet" results in confirmed reviews of the members' versions."""
     not_yet = func.sum(case((PartResult.result == Result.NOT_YET.value, 1), else_=0))
     query = (
-        queries.member_versions(cohort.id, queries.everyone(cohort.id))
+        queries.member_versions(cohort.id, queries.members(cohort.id))
         .add_columns(Submission.credential_id, PartResult.part_key, not_yet.label("not_yet"), func.count())
         .join(Review, Review.version_id == Version.id)
         .join(PartResult, PartResult.review_id == Review.id)

@@ -1,4 +1,5 @@
-"""The member x credential matrix: filtered and sorted in SQL, one page of members plus their cells per request."""
+"""The member x credential matrix: filtered and sorted in SQL, one page of members per request, their cells from
+member_states (which the dashboard's milestones use too)."""
 
 from dataclasses import dataclass, field
 
@@ -46,6 +47,36 @@ class MatrixRow:
     role: str
     earned: int
     cells: list[Cell] = field(default_factory=list)
+
+
+@dataclass
+class MemberStates:
+    """Every member of a cohort, and the latest state of each credential they started."""
+
+    names: dict[int, str] = field(default_factory=dict)  # user id -> name, in (name, id) order
+    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)  # (user id, credential id); none: not started
+
+    def cell(self, user_id: int, credential_id: int) -> Cell:
+        return self.cells.get((user_id, credential_id)) or Cell(NOT_STARTED)
+
+
+def member_states(cohort: Cohort) -> MemberStates:
+    """One query: a row per (member, credential started), or one row for a member who started none."""
+    c = queries.cells([cohort.id])
+    rows = db.session.execute(
+        select(User.id, User.name, c.c.credential_id, c.c.state, c.c.submission_id, c.c.number)
+        .select_from(Membership)
+        .join(User, User.id == Membership.user_id)
+        .outerjoin(c, c.c.user_id == Membership.user_id)
+        .where(Membership.cohort_id == cohort.id)
+        .order_by(User.name, User.id)
+    )
+    states = MemberStates()
+    for user_id, name, credential_id, state, submission_id, number in rows:
+        states.names[user_id] = name
+        if credential_id is not None:
+            states.cells[(user_id, credential_id)] = Cell(state, submission_id, number)
+    return states
 
 
 @dataclass
@@ -107,33 +138,30 @@ def _state_filter(cohort: Cohort, c, query: MatrixQuery):
     return Membership.user_id.not_in(complete)
 
 
-def _with_cells(cohort: Cohort, members, *, whole_cohort: bool = False) -> list[MatrixRow]:
-    """MatrixRows for members, with their cells from one query (of these members only, or of everyone)."""
+def _with_cells(cohort: Cohort, members, states: MemberStates | None) -> list[MatrixRow]:
+    """MatrixRows for members, with their cells (from member_states when states is None and there are rows)."""
     rows = [MatrixRow(*member) for member in members]
-    if not rows:
-        return rows
-    c = queries.cells([cohort.id])
-    statement = select(c.c.user_id, c.c.credential_id, c.c.state, c.c.submission_id, c.c.number)
-    if not whole_cohort:
-        statement = statement.where(c.c.user_id.in_([row.user_id for row in rows]))
-    found = {(u, cid): Cell(state, sid, number) for u, cid, state, sid, number in db.session.execute(statement)}
-    for row in rows:
-        row.cells = [found.get((row.user_id, credential.id), Cell(NOT_STARTED)) for credential in cohort.credentials]
+    if rows:
+        states = member_states(cohort) if states is None else states
+        for row in rows:
+            row.cells = [states.cell(row.user_id, credential.id) for credential in cohort.credentials]
     return rows
 
 
-def matrix_page(cohort: Cohort, query: MatrixQuery, page: int = 1, per_page: int = PER_PAGE) -> Page:
-    """Three queries: the count, the page of members, and their cells."""
+def matrix_page(
+    cohort: Cohort, query: MatrixQuery, page: int = 1, per_page: int = PER_PAGE, states: MemberStates | None = None
+) -> Page:
+    """Two queries, the count and the page of members, plus member_states when states is None."""
     statement = _members(cohort, query)
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     page = max(1, min(page, -(-total // per_page) or 1))
     members = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(_with_cells(cohort, members), page, per_page, total)
+    return Page(_with_cells(cohort, members, states), page, per_page, total)
 
 
 def matrix_all(cohort: Cohort, query: MatrixQuery) -> list[MatrixRow]:
     """Every matching member, for the CSV export: two queries."""
-    return _with_cells(cohort, db.session.execute(_members(cohort, query)).all(), whole_cohort=True)
+    return _with_cells(cohort, db.session.execute(_members(cohort, query)).all(), None)
 
 
 def cohort_organizations(cohort: Cohort) -> list[tuple[int, str]]:

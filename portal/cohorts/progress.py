@@ -17,8 +17,8 @@ MILESTONE_LABELS = {"met": "Met", "on_track": "On track", "behind": "Behind"}
 
 
 def milestone_status(states: list[str], due_on: date, today: date) -> str:
-    """The rule the dashboard applies in SQL: met when every credential is earned; before the target date,
-    on track when every one is at least started; otherwise behind."""
+    """The rule of the educator's own page and of the cohort dashboard: met when every credential is earned;
+    before the target date, on track when every one is at least started; otherwise behind."""
     if all(s == State.EARNED for s in states):
         return "met"
     if due_on >= today and all(s not in (NOT_STARTED, State.WITHDRAWN) for s in states):

@@ -1,11 +1,13 @@
 """SQL building blocks of the cohort reports: one row per (member, credential) state, groups of members,
 and aggregates over them. Everything aggregates in the database; no query runs once per member."""
 
-from sqlalchemy import and_, case, func, literal_column, or_, select
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.sql import ColumnElement, Select, Subquery
 
 from portal.accounts.models import Organization, User
-from portal.cohorts.models import Membership, ProfileAnswer, cohort_credentials
+from portal.cohorts.models import Membership, ProfileAnswer, ProfileField, cohort_credentials
 from portal.cohorts.profile import PREFER_NOT
 from portal.extensions import db
 from portal.submissions.models import State, Submission, Version
@@ -14,6 +16,8 @@ IN_REVIEW_STATES = (State.SUBMITTED.value, State.IN_REVIEW.value)
 DECIDED_STATES = (State.EARNED.value, State.NOT_YET.value)
 NO_ORGANIZATION = "No organization"
 NO_ANSWER = f"{PREFER_NOT} or no answer"
+ALL = "all"  # the breakdown, and the only group, of the whole cohort
+ORGANIZATION = "organization"  # the breakdown by organization; a breakdown by a self-reported field is its key
 
 
 def cells(cohort_ids: list[int]) -> Subquery:
@@ -22,32 +26,26 @@ def cells(cohort_ids: list[int]) -> Subquery:
 
     The latest submission is the open one when there is one: a new submission only starts after the
     previous one was withdrawn."""
-    latest = (
+    latest_first = func.row_number().over(
+        partition_by=(Membership.cohort_id, Submission.educator_id, Submission.credential_id),
+        order_by=(Submission.id.desc(), Version.number.desc()),
+    )
+    ranked = (
         select(
             Membership.cohort_id, Submission.educator_id.label("user_id"), Submission.credential_id,
-            func.max(Submission.id).label("submission_id"),
+            Submission.id.label("submission_id"), Version.state, Version.number, latest_first.label("n"),
         )
         .join(Membership, Membership.user_id == Submission.educator_id)
         .join(cohort_credentials, and_(
             cohort_credentials.c.cohort_id == Membership.cohort_id,
             cohort_credentials.c.credential_id == Submission.credential_id,
         ))
+        .join(Version, Version.submission_id == Submission.id)
         .where(Membership.cohort_id.in_(cohort_ids))
-        .group_by(Membership.cohort_id, Submission.educator_id, Submission.credential_id)
-        .subquery("latest")
+        .subquery("ranked")
     )
-    last = (
-        select(Version.submission_id, func.max(Version.number).label("number"))
-        .where(Version.submission_id.in_(select(latest.c.submission_id)))
-        .group_by(Version.submission_id)
-        .subquery("last")
-    )
-    return (
-        select(latest, Version.state, Version.number)
-        .join(last, last.c.submission_id == latest.c.submission_id)
-        .join(Version, and_(Version.submission_id == last.c.submission_id, Version.number == last.c.number))
-        .subquery("cells")
-    )
+    columns = [ranked.c[name] for name in ("cohort_id", "user_id", "credential_id", "submission_id", "state", "number")]
+    return select(*columns).where(ranked.c.n == 1).subquery("cells")
 
 
 def category(state: ColumnElement) -> ColumnElement:
@@ -59,56 +57,116 @@ def category(state: ColumnElement) -> ColumnElement:
     )
 
 
-# ---------- groups of members: (user_id, grp) ----------
+# ---------- groups of members: (breakdown, user_id, grp) ----------
+# A breakdown puts each member in one group. Several breakdowns go into one union, so the aggregates below
+# take the same number of queries for every breakdown of the cohort as for one.
 
-def everyone(cohort_id: int) -> Subquery:
-    return select(Membership.user_id, literal_column("'all'").label("grp")).where(
+def everyone(cohort_id: int) -> Select:
+    return select(literal(ALL).label("breakdown"), Membership.user_id, literal(ALL).label("grp")).where(
         Membership.cohort_id == cohort_id
-    ).subquery("groups")
-
-
-def by_organization(cohort_id: int) -> Subquery:
-    grp = func.coalesce(Organization.name, NO_ORGANIZATION)
-    return (
-        select(Membership.user_id, grp.label("grp"))
-        .join(User, User.id == Membership.user_id)
-        .outerjoin(Organization, Organization.id == User.organization_id)
-        .where(Membership.cohort_id == cohort_id)
-        .subquery("groups")
     )
 
 
-def by_answer(cohort_id: int, field_id: int) -> Subquery:
+def by_organization(cohort_id: int) -> Select:
+    grp = func.coalesce(Organization.name, NO_ORGANIZATION)
+    return (
+        select(literal(ORGANIZATION).label("breakdown"), Membership.user_id, grp.label("grp"))
+        .join(User, User.id == Membership.user_id)
+        .outerjoin(Organization, Organization.id == User.organization_id)
+        .where(Membership.cohort_id == cohort_id)
+    )
+
+
+def by_answer(cohort_id: int, field: ProfileField) -> Select:
     """"Prefer not to say" and no answer are one group: neither tells anything about the person."""
     value = ProfileAnswer.value
     grp = case((or_(value.is_(None), value == PREFER_NOT), NO_ANSWER), else_=value)
     return (
-        select(Membership.user_id, grp.label("grp"))
-        .outerjoin(ProfileAnswer, and_(ProfileAnswer.user_id == Membership.user_id, ProfileAnswer.field_id == field_id))
+        select(literal(field.key).label("breakdown"), Membership.user_id, grp.label("grp"))
+        .outerjoin(ProfileAnswer, and_(ProfileAnswer.user_id == Membership.user_id, ProfileAnswer.field_id == field.id))
         .where(Membership.cohort_id == cohort_id)
-        .subquery("groups")
     )
 
 
-# ---------- aggregates per group ----------
-
-def member_counts(groups: Subquery) -> dict[str, int]:
-    query = select(groups.c.grp, func.count()).group_by(groups.c.grp)
-    return dict(db.session.execute(query).all())
+def groups(*breakdowns: Select) -> Subquery:
+    return (union_all(*breakdowns) if len(breakdowns) > 1 else breakdowns[0]).subquery("groups")
 
 
-def state_counts(cohort_id: int, groups: Subquery) -> list[tuple[str, int, str, bool, int]]:
-    """(grp, credential_id, category, revised, count). revised: the current version is not the first, so an
-    earlier version was submitted and decided."""
-    c = cells([cohort_id])
-    cat, revised = category(c.c.state), c.c.number > 1
+def members(cohort_id: int) -> Subquery:
+    """The cohort's members as groups: the one group ALL."""
+    return groups(everyone(cohort_id))
+
+
+# ---------- aggregates ----------
+
+@dataclass
+class GroupFigures:
+    members: int = 0
+    first_earned: int = 0  # versions 1 earned ...
+    first_decided: int = 0  # ... of the versions 1 decided
+    median_days: float | None = None  # from submission to decision, over every decided version
+
+
+def group_figures(cohort_id: int, groups: Subquery) -> dict[tuple[str, str], GroupFigures]:
+    """(breakdown, grp) -> the group's GroupFigures, in one query. A group without members has no entry."""
+    by_group = (groups.c.breakdown, groups.c.grp)
+    sizes = select(*by_group, func.count().label("members")).group_by(*by_group).subquery("sizes")
+    earned = func.sum(case((Version.state == State.EARNED.value, 1), else_=0))
+    first = (
+        member_versions(cohort_id, groups)
+        .add_columns(*by_group, earned.label("earned"), func.count().label("decided"))
+        .where(Version.number == 1, Version.state.in_(DECIDED_STATES))
+        .group_by(*by_group)
+        .subquery("first")
+    )
+    medians = median_days(durations(cohort_id, groups, *by_group), "breakdown", "grp")
+
+    def same_group(other: Subquery) -> ColumnElement:
+        return and_(other.c.breakdown == sizes.c.breakdown, other.c.grp == sizes.c.grp)
+
     query = (
-        select(groups.c.grp, c.c.credential_id, cat, revised, func.count())
+        select(sizes.c.breakdown, sizes.c.grp, sizes.c.members, first.c.earned, first.c.decided, medians.c.days)
+        .select_from(sizes)
+        .outerjoin(first, same_group(first))
+        .outerjoin(medians, same_group(medians))
+    )
+    return {
+        (breakdown, grp): GroupFigures(n, int(e or 0), d or 0, None if days is None else float(days))
+        for breakdown, grp, n, e, d, days in db.session.execute(query)
+    }
+
+
+def earned_counts(cohort_id: int, groups: Subquery) -> dict[tuple[str, str, int], int]:
+    """(breakdown, grp, credential_id) -> members whose latest submission is earned."""
+    c = cells([cohort_id])
+    query = (
+        select(groups.c.breakdown, groups.c.grp, c.c.credential_id, func.count())
         .select_from(groups)
         .join(c, c.c.user_id == groups.c.user_id)
-        .group_by(groups.c.grp, c.c.credential_id, cat, revised)
+        .where(c.c.state == State.EARNED.value)
+        .group_by(groups.c.breakdown, groups.c.grp, c.c.credential_id)
     )
-    return [tuple(row) for row in db.session.execute(query)]
+    return {(breakdown, grp, cid): n for breakdown, grp, cid, n in db.session.execute(query)}
+
+
+def credential_states(cohort_id: int) -> list[tuple[int, str, bool, int, float | None]]:
+    """(credential_id, category, revised, count, median_days), in one query: how many members are in each
+    state of each credential. revised: the current version is not the first, so an earlier version was
+    submitted and decided. median_days: the credential's (the same on each of its rows), over every decided
+    version of the members; a credential nobody started has no rows, and no decided version either."""
+    c = cells([cohort_id])
+    medians = median_days(
+        durations(cohort_id, members(cohort_id), Submission.credential_id.label("credential_id")), "credential_id"
+    )
+    cat, revised = category(c.c.state), c.c.number > 1
+    query = (
+        select(c.c.credential_id, cat, revised, func.count(), medians.c.days)
+        .select_from(c)
+        .outerjoin(medians, medians.c.credential_id == c.c.credential_id)
+        .group_by(c.c.credential_id, cat, revised, medians.c.days)
+    )
+    return [(cid, cat, revised, n, None if days is None else float(days))
+            for cid, cat, revised, n, days in db.session.execute(query)]
 
 
 def member_versions(cohort_id: int, groups: Subquery) -> Select:
@@ -124,52 +182,31 @@ def member_versions(cohort_id: int, groups: Subquery) -> Select:
     )
 
 
-def first_attempts(cohort_id: int, groups: Subquery) -> dict[str, tuple[int, int]]:
-    """grp -> (earned on version 1, decided version 1s)."""
-    earned = func.sum(case((Version.state == State.EARNED.value, 1), else_=0))
-    query = (
-        member_versions(cohort_id, groups)
-        .add_columns(groups.c.grp, earned, func.count())
-        .where(Version.number == 1, Version.state.in_(DECIDED_STATES))
-        .group_by(groups.c.grp)
-    )
-    return {grp: (int(e or 0), n) for grp, e, n in db.session.execute(query)}
-
-
 def days_between(start: ColumnElement, end: ColumnElement) -> ColumnElement:
     if db.engine.dialect.name == "postgresql":
         return func.extract("epoch", end - start) / 86400.0
     return func.julianday(end) - func.julianday(start)
 
 
-def median_days(cohort_id: int, groups: Subquery, *, by_credential: bool = False) -> dict:
-    """Median days from submission to decision over every decided version, per group (or per credential).
-    Portable SQL: rank the durations in each group with window functions, average the middle one or two."""
-    key = Submission.credential_id if by_credential else groups.c.grp
-    durations = (
+def durations(cohort_id: int, groups: Subquery, *keys: ColumnElement) -> Subquery:
+    """(*keys, days): days from submission to decision of every decided version of the group members."""
+    return (
         member_versions(cohort_id, groups)
-        .add_columns(key.label("key"), days_between(Version.submitted_at, Version.decided_at).label("days"))
+        .add_columns(*keys, days_between(Version.submitted_at, Version.decided_at).label("days"))
         .where(Version.decided_at.is_not(None), Version.submitted_at.is_not(None))
         .subquery("durations")
     )
+
+
+def median_days(durations: Subquery, *keys: str) -> Subquery:
+    """(*keys, days): the median of the durations per keys. Portable SQL: rank the durations of each key with
+    window functions, average the middle one or two."""
+    partition = [durations.c[key] for key in keys]
     ranked = select(
-        durations.c.key, durations.c.days,
-        func.row_number().over(partition_by=durations.c.key, order_by=durations.c.days).label("rank"),
-        func.count().over(partition_by=durations.c.key).label("n"),
+        *partition, durations.c.days,
+        func.row_number().over(partition_by=partition, order_by=durations.c.days).label("rank"),
+        func.count().over(partition_by=partition).label("n"),
     ).subquery("ranked")
     middle = or_(ranked.c.rank == (ranked.c.n + 1) // 2, ranked.c.rank == (ranked.c.n + 2) // 2)
-    query = select(ranked.c.key, func.avg(ranked.c.days)).where(middle).group_by(ranked.c.key)
-    return {key: float(days) for key, days in db.session.execute(query)}
-
-
-def earned_counts(cohort_id: int, groups: Subquery) -> dict[tuple[str, int], int]:
-    """(grp, credential_id) -> members whose latest submission is earned."""
-    c = cells([cohort_id])
-    query = (
-        select(groups.c.grp, c.c.credential_id, func.count())
-        .select_from(groups)
-        .join(c, c.c.user_id == groups.c.user_id)
-        .where(c.c.state == State.EARNED.value)
-        .group_by(groups.c.grp, c.c.credential_id)
-    )
-    return {(grp, credential_id): n for grp, credential_id, n in db.session.execute(query)}
+    by_key = [ranked.c[key] for key in keys]
+    return select(*by_key, func.avg(ranked.c.days).label("days")).where(middle).group_by(*by_key).subquery("medians")

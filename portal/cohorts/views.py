@@ -27,6 +27,7 @@ from portal.cohorts.forms import (
 from portal.cohorts.models import Cohort, Membership
 from portal.extensions import db
 from portal.permissions import require_staff, signed_in_user
+from portal.templating import plural
 
 bp = Blueprint("cohorts", __name__)
 
@@ -42,8 +43,10 @@ def _today() -> date:
     return utcnow().date()
 
 
-def _cohort(cohort_id: int) -> Cohort:
-    return db.get_or_404(Cohort, cohort_id)
+def _cohort(cohort_id: int, *load) -> Cohort:
+    """The cohort or a 404; load: loader options for what the page shows of it (by default credentials and
+    milestones load in queries of their own)."""
+    return db.get_or_404(Cohort, cohort_id, options=load)
 
 
 # ---------- staff: cohorts ----------
@@ -113,11 +116,12 @@ def _matrix_url(cohort: Cohort, query: matrix.MatrixQuery):
 @bp.get("/staff/cohorts/<int:cohort_id>")
 @require_staff
 def dashboard(cohort_id: int):
-    cohort = _cohort(cohort_id)
+    cohort = _cohort(cohort_id, *figures.COHORT_LOAD)
     form, query = _matrix_query(cohort)
+    states = matrix.member_states(cohort)  # for the milestones and the matrix's cells
     return render_template(
-        "cohorts/dashboard.html", cohort=cohort, summary=figures.summarize(cohort, _today()), form=form,
-        query=query, page=matrix.matrix_page(cohort, query, form.page.data or 1),
+        "cohorts/dashboard.html", cohort=cohort, summary=figures.summarize(cohort, _today(), states), form=form,
+        query=query, page=matrix.matrix_page(cohort, query, form.page.data or 1, states=states),
         matrix_url=_matrix_url(cohort, query), funnel_stages=figures.FUNNEL,
     )
 
@@ -125,7 +129,7 @@ def dashboard(cohort_id: int):
 @bp.get("/staff/cohorts/<int:cohort_id>/groups")
 @require_staff
 def groups(cohort_id: int):
-    cohort = _cohort(cohort_id)
+    cohort = _cohort(cohort_id, *groups_by.COHORT_LOAD)
     return render_template(
         "cohorts/groups.html", cohort=cohort, breakdowns=groups_by.breakdowns(cohort), minimum=groups_by.min_group()
     )
@@ -143,7 +147,7 @@ def _csv(cohort: Cohort, name: str, text: str) -> Response:
 @bp.get("/staff/cohorts/<int:cohort_id>/export/<name>.csv")
 @require_staff
 def export_csv(cohort_id: int, name: str):
-    cohort = _cohort(cohort_id)
+    cohort = _cohort(cohort_id, *figures.COHORT_LOAD)
     if name == "matrix":
         _, query = _matrix_query(cohort)
         return _csv(cohort, name, export.matrix_csv(cohort.credentials, matrix.matrix_all(cohort, query)))
@@ -302,9 +306,10 @@ def import_preview(cohort_id: int, token: str):
 def _imported_message(plan: roster.RosterPlan) -> str:
     counts = {action: plan.count(action) for action in roster.Action}
     return (
-        f"Roster imported: {counts[roster.Action.NEW_ACCOUNT]} new accounts (invited by email), "
-        f"{counts[roster.Action.NEW_MEMBERSHIP]} existing accounts added, {counts[roster.Action.CHANGED]} changed, "
-        f"{counts[roster.Action.UNCHANGED]} unchanged, {len(plan.problems)} rows skipped."
+        f"Roster imported: {plural(counts[roster.Action.NEW_ACCOUNT], 'new account')} (invited by email), "
+        f"{plural(counts[roster.Action.NEW_MEMBERSHIP], 'existing account')} added, "
+        f"{counts[roster.Action.CHANGED]} changed, {counts[roster.Action.UNCHANGED]} unchanged, "
+        f"{plural(len(plan.problems), 'row')} skipped."
     )
 
 

@@ -207,3 +207,12 @@ def test_version_rows_use_the_latest_version(built):
     assert any(v.state == State.NOT_YET for v in versions)
     row = next(r for r in matrix.matrix_page(cohort, MatrixQuery()).items if r.name == "Gus")
     assert row.cells[0].state == "earned" and row.cells[0].number == 2
+
+
+def test_a_new_draft_after_a_withdrawal_is_the_latest_state(built, make_submission, today):
+    cohort, people = built
+    make_submission(people["Hal"], "foundations", State.DRAFT)
+    row = next(r for r in matrix.matrix_page(cohort, MatrixQuery()).items if r.name == "Hal")
+    assert (row.cells[0].state, row.cells[0].number) == ("draft", 1)
+    found, _ = dashboard.summarize(cohort, today).credentials
+    assert found.counts == {"earned": 3, "in_review": 1, "not_yet": 1, "draft": 2, "not_started": 1}

@@ -1,0 +1,1 @@
+"""Data generator and load scenarios for the portal (see benchmarks/README.md)."""
