@@ -14,7 +14,8 @@ per-row services, but they keep the app's invariants:
 - one submission per educator and credential; credentials with prerequisites only after they were earned;
 - a version in review or decided has as many reviewers as routing.reviews_needed_for() says (double scoring
   follows the app's CALIBRATION_SHARE), none from the author's organization; a revision goes back to the
-  previous reviewer; open loads stay within each reviewer's capacity;
+  previous reviewer; open work stays within each reviewer's capacity (5-12): what does not fit waits in the
+  staff queue unassigned, as it would in a program with few reviewers;
 - a decided version has confirmed Review + PartResult rows (one per part) that match the decision: earned
   means every part Yes, Not yet means at least one part Not yet with feedback; double-scored decided versions
   agree; an in-review version has a saved (unconfirmed) review, or one of its two confirmed, or two confirmed
@@ -56,7 +57,8 @@ ROOT_STATES = {"earned": 0.62, "not_yet": 0.08, "in_review": 0.06, "submitted": 
 OTHER_STATES = {"earned": 0.36, "not_yet": 0.16, "in_review": 0.1, "submitted": 0.1, "draft": 0.2, "withdrawn": 0.08}
 # How many of the other credentials an educator who earned the first one takes on.
 OTHER_COUNTS = {0: 0.2, 1: 0.25, 2: 0.25, 3: 0.18, 4: 0.12}
-WAITING_SHARE = 0.15  # submitted versions that no reviewer holds yet (the staff queue)
+WAITING_SHARE = 0.15  # submitted versions that no reviewer holds yet (the staff queue), at least
+CAPACITY = (5, 12)  # open assignments a reviewer takes at most; the app's default is 5
 DECLINED_SHARE = 0.04  # decided versions whose first reviewer declined before another took it
 OTHER_COHORTS = 3
 
@@ -111,7 +113,7 @@ def total_reviews(subs: list[Sub]) -> int:
 
 
 def plan_submissions(params: Params, rng: random.Random, *, n_credentials: int, roots: list[int],
-                     first_sub_id: int, first_user_id: int, needed_for) -> list[Edu]:
+                     first_sub_id: int, first_user_id: int, needed_for, open_slots: int = 10**9) -> list[Edu]:
     """Educators and their submissions (states, double scoring, revisions) adding up to the requested counts."""
     advanced = [i for i in range(n_credentials) if i not in roots]
     educators: list[Edu] = []
@@ -137,8 +139,39 @@ def plan_submissions(params: Params, rng: random.Random, *, n_credentials: int, 
             sub.waiting = rng.random() < WAITING_SHARE
         elif sub.state == "withdrawn":
             sub.withdrawn_after_submit = rng.random() < 0.5
+    _fit_capacity(subs, open_slots)
     _match_review_count(subs, params.reviews, rng)
     return educators
+
+
+def _open_demand(sub: Sub) -> int:
+    """Open assignments the current version holds."""
+    if sub.state == "submitted" and not sub.waiting:
+        return sub.needed
+    if sub.state == "in_review":
+        return {"saved": sub.needed, "one_confirmed": 1, "disagree": 0}[sub.in_review]
+    return 0
+
+
+def _fit_capacity(subs: list[Sub], slots: int) -> None:
+    """Open work beyond 85% of the reviewers' capacity waits unassigned. Versions in review take at most half
+    of it (the others go back to submitted-and-waiting: nobody could have started them), submitted versions
+    with a reviewer the rest."""
+    limit = int(slots * 0.85)
+    in_review = sum(_open_demand(s) for s in subs if s.state == "in_review")
+    for sub in subs:
+        if in_review <= limit // 2:
+            break
+        if sub.state == "in_review" and sub.in_review != "disagree":
+            in_review -= _open_demand(sub)
+            sub.state, sub.in_review, sub.waiting = "submitted", "", True
+    submitted = sum(_open_demand(s) for s in subs if s.state == "submitted")
+    for sub in subs:
+        if in_review + submitted <= limit:
+            break
+        if sub.state == "submitted" and not sub.waiting:
+            submitted -= _open_demand(sub)
+            sub.waiting = True
 
 
 def _match_review_count(subs: list[Sub], target: int, rng: random.Random) -> None:
@@ -249,7 +282,7 @@ def _results(rng: random.Random, parts: list[dict], outcome: str, *, not_yet_key
 class Builder:
     """Turns the plan into rows: versions, artifacts, assignments, reviews, notices, mail and audit."""
 
-    def __init__(self, rng, now, rows: Rows, credentials, users, reviewers, paused, files, staff_ids):
+    def __init__(self, rng, now, rows: Rows, credentials, users, reviewers, paused, files, staff_ids, capacity):
         self.rng, self.now, self.rows = rng, now, rows
         self.credentials = credentials  # [{id, title, requirements_id, parts}]
         self.users = users  # id -> {email, organization}
@@ -257,6 +290,7 @@ class Builder:
         self.paused = paused
         self.files = files  # [(stored_name, size, sha256)]
         self.staff_ids = staff_ids
+        self.capacity = capacity  # reviewer -> open assignments they take at most
         self.open_load: dict[int, int] = defaultdict(int)
         self.last_assigned: dict[int, datetime] = {}
 
@@ -333,7 +367,7 @@ class Builder:
             elif v_state == "in_review":
                 self.in_review(edu, sub, version_id, number, submitted, previous_reviewers)
             elif v_state == "submitted" and not sub.waiting:
-                for reviewer in self.choose(edu, sub.needed, previous_reviewers, open_=True):
+                for reviewer in self.choose(edu, sub.needed, previous_reviewers, open_=True, full_ok=False):
                     self.assign(sub, version_id, number, reviewer, submitted + _days(rng, 0.001, 0.2), "open")
             elif v_state == "withdrawn":
                 if submitted and rng.random() < 0.7:
@@ -345,17 +379,21 @@ class Builder:
 
     # -- reviewers
 
-    def choose(self, edu: Edu, count: int, preferred: list[int], *, open_: bool, exclude=()) -> list[int]:
+    def choose(self, edu: Edu, count: int, preferred: list[int], *, open_: bool, exclude=(),
+               full_ok: bool = True) -> list[int]:
         """Reviewers from another organization than the author's: the previous ones first, then (for open
         work) the least loaded, or anyone eligible for finished work."""
         org = edu.organization
         eligible = [r for r in self.reviewers if self.users[r]["organization"] != org and r not in exclude
                     and not (open_ and r in self.paused)]
+        if open_:  # new open work only for those under capacity (if nobody is, the least loaded: rare)
+            free = [r for r in eligible if self.open_load[r] < self.capacity[r]]
+            eligible = free if len(free) >= count or not full_ok else eligible
         chosen = [r for r in preferred if r in eligible][:count]
         rest = [r for r in eligible if r not in chosen]
         if open_:
             self.rng.shuffle(rest)
-            rest.sort(key=lambda r: self.open_load[r])
+            rest.sort(key=lambda r: self.open_load[r] / self.capacity[r])
         else:
             rest = self.rng.sample(rest, min(len(rest), count - len(chosen)))
         return chosen + rest[: count - len(chosen)]
@@ -605,9 +643,12 @@ def generate(params: Params, *, log=print) -> dict[str, int]:
     password_hash = hash_password(BENCH_PASSWORD)
     n_staff = 2
     first_user = rows.next_ids["users"]
+    capacities = [rng.randint(*CAPACITY) for _ in range(params.reviewers)]
+    paused_count = 1 if params.reviewers > 2 else 0
     educators = plan_submissions(
         params, rng, n_credentials=len(credentials), roots=roots, first_sub_id=rows.next_ids["submissions"],
         first_user_id=first_user + n_staff + params.reviewers, needed_for=routing.reviews_needed_for,
+        open_slots=sum(capacities[: params.reviewers - paused_count]),
     )
     rows.next_ids["submissions"] += params.submissions
     n_orgs = max(3, round(len(educators) / 35))
@@ -643,13 +684,13 @@ def generate(params: Params, *, log=print) -> dict[str, int]:
     # Work: submissions and everything that happened to them.
     upload_folder = Path(params.upload_folder or current_app.config["UPLOAD_FOLDER"])
     builder = Builder(rng, now, rows, credentials, users, reviewer_ids, paused, _pdf_files(upload_folder, rng),
-                      staff_ids)
+                      staff_ids, dict(zip(reviewer_ids, capacities, strict=True)))
     for edu in educators:
         builder.build(edu)
     for user_id in reviewer_ids:
         load = builder.open_load[user_id]
         rows.add("reviewer_profiles", user_id=user_id, is_active=user_id not in paused,
-                 capacity=max(5, load + rng.randint(0, 3)), last_assigned_at=builder.last_assigned.get(user_id))
+                 capacity=max(builder.capacity[user_id], load), last_assigned_at=builder.last_assigned.get(user_id))
 
     # Cohorts: the benchmark cohort with --cohort-members members, the other educators in a few more.
     people = [e.id for e in educators]
