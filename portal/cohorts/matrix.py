@@ -98,6 +98,14 @@ class Page:
     def has_next(self) -> bool:
         return self.page < self.pages
 
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
 
 def _members(cohort: Cohort, query: MatrixQuery):
     c = queries.cells([cohort.id])
