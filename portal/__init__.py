@@ -23,7 +23,7 @@ from portal.reviews import staff_views as staff_reviews_views
 from portal.reviews import views as reviews_views
 from portal.security import check_production_settings, init_security
 from portal.submissions import views as submissions_views
-from portal.templating import page_url
+from portal.templating import list_url, page_url
 from portal.text import count_words, render_markdown
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -85,4 +85,5 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["config_value"] = app.config.get
     app.jinja_env.globals["count_words"] = count_words
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["list_url"] = list_url
     app.context_processor(lambda: {"now_utc": utcnow()})

@@ -9,6 +9,7 @@ from portal.audit import utcnow
 from portal.catalog.models import Stack
 from portal.cohorts.services import cohort_names_by_member
 from portal.extensions import db
+from portal.pagination import newest_first
 from portal.permissions import require_staff, signed_in_user
 from portal.reviews import services, stats
 from portal.reviews.models import Assignment, ReviewerProfile
@@ -38,10 +39,17 @@ def submissions():
     form.set_choices(credentials=stats.credential_choices(), reviewers=stats.reviewer_choices())
     form.validate()
     now = utcnow()
-    page = db.paginate(stats.submissions_query(form.filters(), now=now), per_page=PER_PAGE, error_out=False)
-    rows = stats.submission_rows(page.items, now=now, coaching_after=current_app.config["COACHING_AFTER_NOT_YET"])
-    is_filtered = any(value for key, value in request.args.items() if key != "page")
-    cohorts = cohort_names_by_member({s.educator_id for s in page.items})
+    page = newest_first(
+        stats.submissions_query(form.filters(), now=now),
+        Submission.id,
+        lambda row: row[0].id,
+        before=request.args.get("before", type=int),
+        after=request.args.get("after", type=int),
+        per_page=PER_PAGE,
+    )
+    rows = stats.submission_rows(page.rows, now=now, coaching_after=current_app.config["COACHING_AFTER_NOT_YET"])
+    is_filtered = any(value for key, value in request.args.items() if key not in ("before", "after"))
+    cohorts = cohort_names_by_member({submission.educator_id for submission, _ in page.rows})
     return render_template(
         "reviews/staff/submissions.html", form=form, page=page, rows=rows, is_filtered=is_filtered, cohorts=cohorts
     )

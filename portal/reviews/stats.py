@@ -11,8 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
+from sqlalchemy import Select, and_, case, exists, func, or_, select, union
+from sqlalchemy.orm import aliased, defer, joinedload, lazyload, selectinload
 
 from portal.accounts.models import User
 from portal.audit import AuditEvent
@@ -96,65 +96,67 @@ def _overdue(version_id, now: datetime):
 
 
 def submissions_query(filters: SubmissionFilters, *, now: datetime) -> Select:
-    """Every submission matching the filters, newest first, with what a row shows loaded eagerly."""
-    latest = (
-        select(Version.submission_id, func.max(Version.number).label("number"))
-        .group_by(Version.submission_id)
-        .subquery()
-    )
-    current = aliased(Version, name="current_version")
+    """(submission, current version) rows matching the filters, with what a row shows loaded eagerly; the
+    caller orders and limits. The current version is the one no later version of its submission follows: with
+    the (submission_id, number) index that is one probe per row read, so a page of 50 reads about 50 rows."""
+    later = aliased(Version, name="later_version")
+    is_current = ~exists().where(later.submission_id == Version.submission_id, later.number > Version.number)
     query = (
-        select(Submission)
-        .join(latest, latest.c.submission_id == Submission.id)
-        .join(current, and_(current.submission_id == Submission.id, current.number == latest.c.number))
+        select(Submission, Version)
+        .join(Version, Version.submission_id == Submission.id)
+        .where(is_current)
         .options(
             joinedload(Submission.educator),
             joinedload(Submission.credential),
-            joinedload(Submission.versions).options(lazyload(Version.requirements)),
+            defer(Version.answers),
+            lazyload(Version.requirements),
         )
-        .order_by(Submission.id.desc())
     )
     if filters.state:
-        query = query.where(current.state == filters.state)
+        query = query.where(Version.state == filters.state)
     if filters.credential_id:
         query = query.where(Submission.credential_id == filters.credential_id)
     if filters.reviewer_id:
         query = query.where(
             exists().where(
-                Assignment.version_id == current.id,
+                Assignment.version_id == Version.id,
                 Assignment.reviewer_id == filters.reviewer_id,
                 Assignment.state.in_(HOLDING_STATES),
             )
         )
     if filters.overdue_only:
-        query = query.where(_overdue(current.id, now))
+        query = query.where(_overdue(Version.id, now))
     if filters.waiting_only:
-        query = query.where(current.id.in_(waiting_version_ids()))
+        query = query.where(Version.id.in_(waiting_version_ids()))
     return query
 
 
-def submission_rows(submissions: list[Submission], *, now: datetime, coaching_after: int) -> list[SubmissionRow]:
-    """The facts behind each row of a page of submissions: four queries for the whole page."""
-    if not submissions:
+def submission_rows(
+    pairs: list[tuple[Submission, Version]], *, now: datetime, coaching_after: int
+) -> list[SubmissionRow]:
+    """The facts behind each row of a page of (submission, current version): three queries for the whole page."""
+    if not pairs:
         return []
-    versions = [s.current_version for s in submissions]
-    version_ids = [v.id for v in versions]
+    version_ids = [version.id for _, version in pairs]
     holders: dict[int, list[str]] = defaultdict(list)
     due: dict[int, list[datetime]] = defaultdict(list)
+    # Filtering on the state in SQL would tempt a planner without statistics to scan by state instead.
     assignments = db.session.execute(
         select(Assignment.version_id, Assignment.state, Assignment.due_at, User.name)
         .join(User, User.id == Assignment.reviewer_id)
-        .where(Assignment.version_id.in_(version_ids), Assignment.state.in_(HOLDING_STATES))
+        .where(Assignment.version_id.in_(version_ids))
         .order_by(Assignment.id)
     ).all()
     for version_id, state, due_at, name in assignments:
+        if state not in HOLDING_STATES:
+            continue
         holders[version_id].append(name)
         if state == AssignmentState.OPEN:
             due[version_id].append(due_at)
     reviews = _confirmed_results(version_ids)
-    not_yet_counts = _not_yet_counts({s.educator_id for s in submissions})
+    not_yet_counts = _not_yet_counts({submission.educator_id for submission, _ in pairs})
     rows = []
-    for submission, version in zip(submissions, versions, strict=True):
+    for submission, version in pairs:
         needed = routing.reviews_needed_for(submission.id)
         confirmed = list(reviews[version.id].values())
         done = sum(not is_adjudication for is_adjudication, _ in confirmed)
@@ -194,13 +196,15 @@ def _confirmed_results(version_ids) -> dict[int, dict[int, tuple[bool, dict]]]:
 
 def _not_yet_counts(educator_ids) -> dict[tuple[int, int], int]:
     """(educator, credential) -> how many of their versions were decided Not yet, over all their submissions."""
+    # Counted with CASE rather than a WHERE on the state, so the educators' index is the obvious way in.
+    not_yet = func.sum(case((Version.state == State.NOT_YET, 1), else_=0))
     query = (
-        select(Submission.educator_id, Submission.credential_id, func.count(Version.id))
+        select(Submission.educator_id, Submission.credential_id, not_yet)
         .join(Version, Version.submission_id == Submission.id)
-        .where(Submission.educator_id.in_(educator_ids), Version.state == State.NOT_YET)
+        .where(Submission.educator_id.in_(educator_ids))
         .group_by(Submission.educator_id, Submission.credential_id)
     )
-    return {(educator, credential): count for educator, credential, count in db.session.execute(query)}
+    return {(educator, credential): count for educator, credential, count in db.session.execute(query) if count}
 
 
 def credential_choices() -> list[tuple[int, str]]:
@@ -209,10 +213,16 @@ def credential_choices() -> list[tuple[int, str]]:
 
 
 def reviewer_choices() -> list[tuple[int, str]]:
-    """Everyone who reviews or has reviewed: reviewer role, a profile, or an assignment."""
-    assigned = select(Assignment.id).where(Assignment.reviewer_id == User.id).exists()
-    profiled = select(ReviewerProfile.user_id).where(ReviewerProfile.user_id == User.id).exists()
-    query = select(User.id, User.name).where(or_(User.is_reviewer, profiled, assigned)).order_by(User.name, User.id)
+    """Everyone who reviews or has reviewed: the reviewer role or a reviewer profile (every assignment goes to
+    someone with a profile, so a former reviewer keeps theirs)."""
+    reviewer_ids = union(
+        select(ReviewerProfile.user_id), select(User.id.label("user_id")).where(User.is_reviewer)
+    ).subquery()
+    query = (
+        select(User.id, User.name)
+        .join(reviewer_ids, reviewer_ids.c.user_id == User.id)
+        .order_by(User.name, User.id)
+    )
     return [(user_id, name) for user_id, name in db.session.execute(query)]
 
 

@@ -183,16 +183,29 @@ def test_one_holder_of_a_double_scored_version_is_still_waiting(app, client, sta
     assert "Submitted Waiting for a reviewer 1 " in rows[submission.id] and rows[submission.id].endswith("0 of 2")
 
 
-def test_list_is_paginated_by_fifty(client, staff, make_submission):
-    for _ in range(51):
-        make_submission(state=State.SUBMITTED)
+def test_list_is_paginated_by_fifty_newer_and_older(client, staff, make_submission):
+    made = [make_submission(state=State.SUBMITTED).id for _ in range(52)]
+    make_submission(state=State.EARNED)  # filtered out: must not shift the pages
 
     first = client.get("/staff/submissions", query_string={"waiting": "y"})
-    second = client.get("/staff/submissions", query_string={"waiting": "y", "page": 2})
+    older_link = re.search(r'href="([^"]*)">Older submissions', text_of(first)).group(1)
+    second = client.get(older_link)
+    newer_link = re.search(r'href="([^"]*)">Newer submissions', text_of(second)).group(1)
+    back = client.get(newer_link)
 
-    assert len(listed(first)) == 50 and len(listed(second)) == 1
-    next_link = re.search(r'href="([^"]*)">Next page', text_of(first)).group(1)
-    assert "page=2" in next_link and "waiting=y" in next_link  # the filters survive paging
+    assert list(listed(first)) == made[::-1][:50]
+    assert "Newer submissions" not in text_of(first)
+    assert "waiting=y" in older_link and "waiting=y" in newer_link  # the filters survive paging
+    assert list(listed(second)) == made[1::-1] and "Older submissions" not in text_of(second)
+    assert list(listed(back)) == list(listed(first))
+
+
+def test_a_page_past_the_end_offers_the_way_back(client, staff, make_submission):
+    oldest = make_submission(state=State.SUBMITTED)
+
+    page = text_of(client.get("/staff/submissions", query_string={"before": oldest.id}))
+
+    assert "No more submissions here." in page and 'href="/staff/submissions">Back to the newest' in page
 
 
 def test_list_query_count_does_not_grow_with_rows(client, staff, make_reviewer, make_submission, count_queries):
