@@ -1,5 +1,7 @@
 """The scoring form, built from the parts of the version under review: a result and feedback per part."""
 
+from functools import lru_cache
+
 from flask_wtf import FlaskForm
 from wtforms import Form, FormField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -16,10 +18,16 @@ class PartResultForm(Form):
     feedback = TextAreaField("Feedback")
 
 
-def make_results_form(parts: list[PartSpec], *, formdata=None, review=None) -> FlaskForm:
+@lru_cache(maxsize=256)
+def _results_form_class(part_keys: tuple[str, ...]) -> type[FlaskForm]:
+    # Building a form class is costly and the parts of a requirements version never change: build it once.
     attrs = {"action": StringField()}
-    attrs.update({part.key: FormField(PartResultForm) for part in parts})
-    form_class = type("ResultsForm", (FlaskForm,), attrs)
+    attrs.update({key: FormField(PartResultForm) for key in part_keys})
+    return type("ResultsForm", (FlaskForm,), attrs)
+
+
+def make_results_form(parts: list[PartSpec], *, formdata=None, review=None) -> FlaskForm:
+    form_class = _results_form_class(tuple(part.key for part in parts))
     data = None
     if formdata is None and review is not None:
         data = {r.part_key: {"result": r.result, "feedback": r.feedback} for r in review.results}

@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from portal import audit
 from portal.accounts.models import User
 from portal.audit import utcnow
+from portal.catalog.models import Credential
 from portal.extensions import db
 from portal.reviews.models import Assignment, AssignmentState, ReviewerProfile, reviewer_stacks
-from portal.submissions.models import State, Version
+from portal.submissions.models import State, Submission, Version
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,6 @@ def route(version: Version, *, actor=None) -> list[Assignment]:
             preferred=previous_reviewer_id(version),
         )
         if chosen is None:
-            audit.record("review.unassigned", actor=actor, subject=submission, version=version.number)
             break
         created.append(assign(version, reviewer_id=chosen.user_id, actor=actor))
     return created
@@ -206,19 +207,82 @@ def assign(version: Version, *, reviewer_id: int, actor=None) -> Assignment:
     return assignment
 
 
-def waiting_versions(limit: int = 200) -> list[Version]:
-    """Submitted versions that still lack a reviewer (or their second one): the staff queue, oldest first."""
-    holding = (
+HOLDING = (AssignmentState.OPEN, AssignmentState.DONE)
+
+
+def _holding_count():
+    return (
         select(func.count())
         .select_from(Assignment)
-        .where(Assignment.version_id == Version.id, Assignment.state.in_([AssignmentState.OPEN, AssignmentState.DONE]))
+        .where(Assignment.version_id == Version.id, Assignment.state.in_(HOLDING))
         .scalar_subquery()
     )
+
+
+def _waiting(query, limit: int) -> list[Version]:
+    """Submitted versions of `query` that still lack a reviewer (or their second one), oldest first."""
+    holding = _holding_count()
     query = (
-        select(Version, holding)
+        query.add_columns(holding)
         .where(Version.state.in_([State.SUBMITTED, State.IN_REVIEW]), holding < 2)
         .order_by(Version.submitted_at)
         .limit(limit)
     )
     rows = db.session.execute(query).all()
     return [version for version, held in rows if held < reviews_needed_for(version.submission_id)]
+
+
+def waiting_versions(limit: int = 200) -> list[Version]:
+    """The staff queue: every version waiting for a reviewer, oldest first."""
+    return _waiting(select(Version), limit)
+
+
+def room_of(reviewer_id: int) -> int:
+    """How many more open reviews routing may give this reviewer now (0 when paused or no longer a reviewer)."""
+    row = db.session.execute(
+        select(ReviewerProfile.capacity, ReviewerProfile.is_active, User.is_reviewer)
+        .join(User, User.id == ReviewerProfile.user_id)
+        .where(ReviewerProfile.user_id == reviewer_id)
+    ).first()
+    if row is None or not (row.is_active and row.is_reviewer):
+        return 0
+    load = db.session.scalar(
+        select(func.count()).where(Assignment.reviewer_id == reviewer_id, Assignment.state == AssignmentState.OPEN)
+    )
+    return max(row.capacity - load, 0)
+
+
+def waiting_for(reviewer_id: int, limit: int) -> list[Version]:
+    """The waiting versions this reviewer could be given, oldest first: in one of their stacks, not their own
+    or their organization's, never given to them, not declined by them in an earlier version."""
+    reviewer_org = select(User.organization_id).where(User.id == reviewer_id).scalar_subquery()
+    author = aliased(User, name="author")
+    earlier = aliased(Version, name="earlier_version")
+    declined_before = (
+        select(Assignment.id)
+        .join(earlier, earlier.id == Assignment.version_id)
+        .where(
+            earlier.submission_id == Version.submission_id,
+            Assignment.reviewer_id == reviewer_id,
+            Assignment.state == AssignmentState.DECLINED,
+        )
+        .exists()
+    )
+    given_before = select(Assignment.id).where(
+        Assignment.version_id == Version.id, Assignment.reviewer_id == reviewer_id
+    ).exists()
+    query = (
+        select(Version)
+        .join(Submission, Submission.id == Version.submission_id)
+        .join(Credential, Credential.id == Submission.credential_id)
+        .join(reviewer_stacks, reviewer_stacks.c.stack_id == Credential.stack_id)
+        .join(author, author.id == Submission.educator_id)
+        .where(
+            reviewer_stacks.c.reviewer_id == reviewer_id,
+            Submission.educator_id != reviewer_id,
+            or_(author.organization_id.is_(None), reviewer_org.is_(None), author.organization_id != reviewer_org),
+            ~given_before,
+            ~declined_before,
+        )
+    )
+    return _waiting(query, limit)

@@ -80,18 +80,17 @@ def _start_review(version: Version, actor) -> None:
 
 
 def _lock_version(version: Version) -> None:
-    # Everything that reviews or decides a version queues here, one transaction at a time: a second
-    # reviewer confirming at the same moment then sees the first one's review, and a second tab sees it closed.
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(select(Version.id).where(Version.id == version.id).with_for_update())
+    """Read the version's state again, locked. Everything that reviews or decides a version queues here, one
+    transaction at a time: a second reviewer confirming at the same moment then sees the first one's review,
+    and a second tab sees it closed. (SQLite has one writer at a time anyway.)"""
+    db.session.refresh(version, ["state"], with_for_update=db.engine.dialect.name == "postgresql")
 
 
 def save_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple[str | None, str]]) -> Review:
     """Keep the reviewer's results so far; the first save starts the review (the educator can no longer withdraw)."""
     version = assignment.version
     _lock_version(version)
-    db.session.refresh(version)
-    db.session.refresh(assignment)
+    db.session.refresh(assignment, ["state", "reviewer_id"])
     _require_open(reviewer, assignment)
     _start_review(version, reviewer)
     review = _review_for(assignment)
@@ -127,7 +126,7 @@ def confirm_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple
         outcome=outcome(_results_of(review)).value,
     )
     _decide_if_complete(assignment.version, actor=reviewer)
-    route_waiting(actor=reviewer)
+    route_to_freed(reviewer.id, actor=reviewer)
     return review
 
 
@@ -208,7 +207,6 @@ def adjudicate(*, staff, version: Version, entries: dict[str, tuple[str | None, 
     """Staff settle a disagreement with their own results for every part; these decide the version.
     A staff member who reviewed the version cannot also settle it."""
     _lock_version(version)
-    db.session.refresh(version)
     if not needs_adjudication(version):
         raise ReviewError("This version does not need adjudication (it may have been settled already).")
     if staff.id in {r.reviewer_id for r in confirmed_reviews(version)}:
@@ -270,10 +268,11 @@ def assign_by_hand(*, staff, version: Version, reviewer_id: int) -> Assignment:
 
 
 def release_for_withdrawal(version: Version, *, actor) -> None:
-    for assignment in version_assignments(version):
-        if assignment.is_open:
-            _close(assignment, AssignmentState.RELEASED)
-    route_waiting(actor=actor)
+    released = [a for a in version_assignments(version) if a.is_open]
+    for assignment in released:
+        _close(assignment, AssignmentState.RELEASED)
+    for assignment in released:
+        route_to_freed(assignment.reviewer_id, actor=actor)
 
 
 def _close(assignment: Assignment, state: AssignmentState, reason: str = "") -> None:
@@ -286,6 +285,7 @@ def _route_or_flag(version: Version, *, actor) -> list[Assignment]:
     for assignment in created:
         _tell_reviewer(assignment)
     if not created and len(routing.holders(version)) < routing.reviews_needed_for(version.submission_id):
+        audit.record("review.unassigned", actor=actor, subject=version.submission, version=version.number)
         _tell_staff(version, "A submission is waiting: no eligible reviewer is available.")
     return created
 
@@ -306,9 +306,22 @@ def route_submitted(version: Version, *, actor) -> list[Assignment]:
 
 
 def route_waiting(*, actor=None) -> int:
-    """Give waiting versions to whoever is free now, oldest first. Returns how many got a reviewer."""
+    """Give every waiting version to whoever is free now, oldest first (`flask reviews tick`).
+    Returns how many versions got a reviewer."""
+    return _route_each(routing.waiting_versions(), actor=actor)
+
+
+def route_to_freed(reviewer_id: int, *, actor=None) -> int:
+    """One reviewer just gained room (a confirm, a release, a resume, a capacity or stack change). A version
+    waits only while nobody eligible has room, so only this reviewer can take more: only the versions they
+    could take are tried, as many as they have room for."""
+    room = routing.room_of(reviewer_id)
+    return _route_each(routing.waiting_for(reviewer_id, limit=room), actor=actor) if room else 0
+
+
+def _route_each(versions: list[Version], *, actor) -> int:
     routed = 0
-    for version in routing.waiting_versions():
+    for version in versions:
         created = routing.route(version, actor=actor)
         for assignment in created:
             _tell_reviewer(assignment)
@@ -372,7 +385,7 @@ def set_availability(*, reviewer, is_active: bool) -> ReviewerProfile:
     profile.is_active = is_active
     audit.record("reviewer.availability", actor=reviewer, subject=reviewer, is_active=is_active)
     if is_active:
-        route_waiting(actor=reviewer)
+        route_to_freed(reviewer.id, actor=reviewer)
     return profile
 
 
@@ -387,7 +400,7 @@ def update_reviewer(*, staff, profile: ReviewerProfile, is_active: bool, capacit
         capacity=capacity,
         stacks=[s.slug for s in stacks],
     )
-    route_waiting(actor=staff)
+    route_to_freed(profile.user_id, actor=staff)
 
 
 def _tell_reviewer(assignment: Assignment) -> None:

@@ -1,8 +1,9 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 
+from portal.catalog.models import Credential
 from portal.extensions import db
 from portal.permissions import can_review, require_reviewer, signed_in_user
 from portal.reviews import services
@@ -15,9 +16,19 @@ from portal.submissions.models import Artifact, Submission, Version
 bp = Blueprint("reviews", __name__, url_prefix="/review")
 
 
-def _load_assignment(assignment_id: int) -> Assignment:
-    assignment = db.get_or_404(Assignment, assignment_id)
-    if not can_review(current_user, assignment):
+# Everything the scoring page shows, in one query (plus one each for the review's results and the files).
+SCORING_PAGE = (
+    joinedload(Assignment.version).options(
+        joinedload(Version.submission).joinedload(Submission.credential).joinedload(Credential.stack),
+        selectinload(Version.artifacts),
+    ),
+    joinedload(Assignment.review),
+)
+
+
+def _load_assignment(assignment_id: int, *options) -> Assignment:
+    assignment = db.session.scalar(select(Assignment).where(Assignment.id == assignment_id).options(*options))
+    if assignment is None or not can_review(current_user, assignment):
         abort(404)
     return assignment
 
@@ -30,13 +41,16 @@ def queue():
         select(Assignment)
         .where(Assignment.reviewer_id == me.id)
         .options(
-            joinedload(Assignment.version).joinedload(Version.submission).joinedload(Submission.credential),
+            joinedload(Assignment.version)
+            .options(defer(Version.answers), lazyload(Version.requirements))
+            .joinedload(Version.submission)
+            .joinedload(Submission.credential),
             selectinload(Assignment.review).lazyload(Review.results),
         )
     )
     open_ = db.session.scalars(query.where(Assignment.state == AssignmentState.OPEN).order_by(Assignment.due_at))
     recent = db.session.scalars(
-        query.where(Assignment.state != AssignmentState.OPEN).order_by(Assignment.closed_at.desc()).limit(10)
+        query.where(Assignment.closed_at.is_not(None)).order_by(Assignment.closed_at.desc()).limit(10)
     )
     profile = services.reviewer_profile(me)
     return render_template(
@@ -60,7 +74,7 @@ def availability():
 @bp.route("/assignments/<int:assignment_id>", methods=["GET", "POST"])
 @require_reviewer
 def score(assignment_id: int):
-    assignment = _load_assignment(assignment_id)
+    assignment = _load_assignment(assignment_id, *SCORING_PAGE)
     parts = assignment.version.requirements.parts
     formdata = request.form if request.method == "POST" else None
     form = make_results_form(parts, formdata=formdata, review=assignment.review)
@@ -84,16 +98,18 @@ def _record(assignment: Assignment, form, entries):
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("reviews.score", assignment_id=assignment.id))
-    db.session.commit()
-    if action == "confirm":
-        flash("Your review is recorded. Thank you.", "success")
-        return redirect(url_for("reviews.queue"))
     if action == "preview":
+        db.session.commit()
         problems = services.check_results(assignment.version, entries)
         outcome = services.outcome({key: result for key, (result, _) in entries.items()})
         return _score_page(assignment, form, problems=problems, preview=None if problems else outcome)
-    flash("Saved. You can come back to this review later.", "success")
-    return redirect(url_for("reviews.score", assignment_id=assignment.id))
+    back = url_for("reviews.queue") if action == "confirm" else url_for("reviews.score", assignment_id=assignment.id)
+    db.session.commit()
+    if action == "confirm":
+        flash("Your review is recorded. Thank you.", "success")
+    else:
+        flash("Saved. You can come back to this review later.", "success")
+    return redirect(back)
 
 
 def _score_page(assignment: Assignment, form, problems=(), preview=None):

@@ -179,3 +179,56 @@ def test_reviewer_queue_query_count_does_not_grow(client, make_reviewer, submit_
         page = client.get("/review").get_data(as_text=True)
     assert page.count("Not started") == 26
     assert many[0] == one[0]
+
+
+def confirm_first_open(reviewer) -> None:
+    assignment = db.session.scalar(
+        select(Assignment).where(Assignment.reviewer_id == reviewer.id, Assignment.state == AssignmentState.OPEN)
+    )
+    reviews.confirm_review(reviewer=reviewer, assignment=assignment, entries=all_yes(assignment.version))
+    db.session.commit()
+
+
+def test_a_freed_reviewer_gets_the_oldest_waiting_version_they_may_take(make_reviewer, submit_plan):
+    reviewer = make_reviewer(capacity=1, organization="Lakeview Charter Network")
+    submit_plan()  # fills the reviewer
+    colleague = submit_plan(organization="Lakeview Charter Network")  # older, but from the reviewer's organization
+    eligible, younger = submit_plan(), submit_plan()
+
+    confirm_first_open(reviewer)
+
+    assert open_reviewers(colleague.current_version) == set()
+    assert open_reviewers(eligible.current_version) == {reviewer.id}
+    assert open_reviewers(younger.current_version) == set()  # capacity 1: one at a time
+    assert routing.waiting_versions() == [colleague.current_version, younger.current_version]
+
+
+def test_a_freed_reviewer_is_not_given_a_submission_they_declined(make_reviewer, submit_plan):
+    reviewer = make_reviewer(capacity=1)
+    declined = submit_plan()
+    assignment = db.session.scalar(select(Assignment).where(Assignment.version_id == declined.current_version.id))
+    reviews.decline(reviewer=reviewer, assignment=assignment, reason="I coached this educator")
+    db.session.commit()
+    submit_plan()  # takes the reviewer's one place
+    later = submit_plan()
+
+    confirm_first_open(reviewer)
+
+    assert open_reviewers(declined.current_version) == set()
+    assert open_reviewers(later.current_version) == {reviewer.id}
+
+
+def test_confirming_costs_the_same_however_many_versions_wait(make_reviewer, submit_plan, count_queries):
+    """Waiting versions the freed reviewer cannot take (their organization's) are not tried one by one."""
+    reviewer = make_reviewer(capacity=2, organization="Lakeview Charter Network")
+    submit_plan(), submit_plan()
+    submit_plan(organization="Lakeview Charter Network")
+    with count_queries() as few:
+        confirm_first_open(reviewer)
+    for _ in range(20):
+        submit_plan(organization="Lakeview Charter Network")
+    with count_queries() as many:
+        confirm_first_open(reviewer)
+
+    assert len(routing.waiting_versions()) == 21
+    assert many[0] == few[0]
