@@ -26,8 +26,8 @@ class User(UserMixin, db.Model):
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     is_educator: Mapped[bool] = mapped_column(default=True, server_default=true())
-    is_reviewer: Mapped[bool] = mapped_column(default=False, server_default=false())
-    is_staff: Mapped[bool] = mapped_column(default=False, server_default=false())
+    is_reviewer: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
+    is_staff: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization | None] = relationship(lazy="joined")

@@ -47,6 +47,8 @@ class Assignment(db.Model):
         UniqueConstraint("version_id", "reviewer_id", name="uq_assignments_version_reviewer"),
         Index("ix_assignments_reviewer_state", "reviewer_id", "state"),
         Index("ix_assignments_state_due", "state", "due_at"),
+        # A reviewer's recently closed work, newest first, without reading all of it.
+        Index("ix_assignments_reviewer_closed", "reviewer_id", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,7 +59,7 @@ class Assignment(db.Model):
     due_at: Mapped[datetime]
     reminded_at: Mapped[datetime | None]
     overdue_notified_at: Mapped[datetime | None]
-    closed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]  # set exactly when the state leaves "open"
     decline_reason: Mapped[str] = mapped_column(Text, default="")
 
     version: Mapped[Version] = relationship()
