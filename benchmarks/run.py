@@ -750,9 +750,10 @@ def run_one(kind: str, size: int, args, env_base: dict) -> list[Result]:
 # ------------------------------------------------------------------------------------------ the table
 
 
-def merge_results(results: list[Result], merge: bool) -> list[Result]:
+def merge_results(results: list[Result], merge: bool, prefer_quiet: bool = False) -> list[Result]:
     """Keep every run's rows in benchmarks/out/results.json; with --merge, rows this run did not measure are
-    taken from there (so a noisy row can be measured again with --only and the table stays whole)."""
+    taken from there (so a noisy row can be measured again with --only and the table stays whole). With
+    --prefer-quiet, a row measured again replaces the stored one only if other processes used less CPU."""
     store = OUT / "results.json"
     keep = {}
     if merge and store.exists():
@@ -761,7 +762,10 @@ def merge_results(results: list[Result], merge: bool) -> list[Result]:
             result = Result(**row)
             keep[(result.scenario, result.size, result.database)] = result
     for result in results:
-        keep[(result.scenario, result.size, result.database)] = result
+        key = (result.scenario, result.size, result.database)
+        if prefer_quiet and key in keep and not result.inprocess_only and keep[key].others <= result.others:
+            continue
+        keep[key] = result
     merged = list(keep.values())
     store.write_text(json.dumps([vars(r) for r in merged], indent=1))
     return merged
@@ -920,6 +924,11 @@ def main(argv=None) -> None:
     parser.add_argument("--merge", action="store_true",
                         help="keep the rows of earlier runs (benchmarks/out/results.json) that this run does not "
                              "measure, e.g. with --only to measure a noisy row again")
+    parser.add_argument("--prefer-quiet", action="store_true",
+                        help="with --merge: keep a stored row instead of the new one when other processes used "
+                             "less of the CPU while it was measured")
+    parser.add_argument("--report-only", action="store_true",
+                        help="measure nothing: write RESULTS.md from benchmarks/out/results.json")
     parser.add_argument("--wait-idle", type=float, default=180, metavar="SECONDS",
                         help="before each scenario, wait up to this long for other work on the machine to stop "
                              "(0: do not wait)")
@@ -946,10 +955,10 @@ def main(argv=None) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     results: list[Result] = []
-    for kind in args.database:
+    for kind in [] if args.report_only else args.database:
         for size in [args.submissions, *args.also]:
             results += run_one(kind, size, args, env_base)
-    results = merge_results(results, args.merge)
+    results = merge_results(results, args.merge or args.report_only, args.prefer_quiet)
     judge(results, args.submissions)
     text = write_results(results, args, time.perf_counter() - started)
     print()
