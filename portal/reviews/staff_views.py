@@ -42,14 +42,14 @@ def submissions():
     page = newest_first(
         stats.submissions_query(form.filters(), now=now),
         Submission.id,
-        lambda row: row[0].id,
+        lambda listing: listing.id,
         before=request.args.get("before", type=int),
         after=request.args.get("after", type=int),
         per_page=PER_PAGE,
     )
     rows = stats.submission_rows(page.rows, now=now, coaching_after=current_app.config["COACHING_AFTER_NOT_YET"])
     is_filtered = any(value for key, value in request.args.items() if key not in ("before", "after"))
-    cohorts = cohort_names_by_member({submission.educator_id for submission, _ in page.rows})
+    cohorts = cohort_names_by_member({listing.educator_id for listing in page.rows})
     return render_template(
         "reviews/staff/submissions.html", form=form, page=page, rows=rows, is_filtered=is_filtered, cohorts=cohorts
     )

@@ -11,10 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select, union
-from sqlalchemy.orm import aliased, defer, joinedload, lazyload, selectinload
+from sqlalchemy import Row, Select, and_, case, exists, func, or_, select, union
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from portal.accounts.models import User
+from portal.accounts.models import Organization, User
 from portal.audit import AuditEvent
 from portal.catalog.models import Credential, Stack
 from portal.extensions import db
@@ -46,8 +46,7 @@ class SubmissionFilters:
 
 @dataclass(frozen=True)
 class SubmissionRow:
-    submission: Submission
-    version: Version  # the current one
+    listing: Row  # submissions_query's columns: the submission, its educator and credential, its current version
     reviewers: list[str]  # who holds the current version (open or done)
     due_at: datetime | None  # the earliest due date of an open assignment
     reviews_done: int  # confirmed reviews of the current version, adjudication excluded
@@ -66,6 +65,10 @@ class SubmissionRow:
             (self.needs_coaching, "Coaching"),
         )
         return [label for raised, label in named if raised]
+
+    @property
+    def state_label(self) -> str:
+        return State(self.listing.state).label
 
 
 def _regular_confirmed(review) -> list:
@@ -96,21 +99,28 @@ def _overdue(version_id, now: datetime):
 
 
 def submissions_query(filters: SubmissionFilters, *, now: datetime) -> Select:
-    """(submission, current version) rows matching the filters, with what a row shows loaded eagerly; the
-    caller orders and limits. The current version is the one no later version of its submission follows: with
-    the (submission_id, number) index that is one probe per row read, so a page of 50 reads about 50 rows."""
+    """One row of plain columns per submission matching the filters, with its current version; the caller
+    orders and limits. The current version is the one no later version of its submission follows: with the
+    (submission_id, number) index that is one probe per row read, so a page of 50 reads about 50 rows."""
     later = aliased(Version, name="later_version")
     is_current = ~exists().where(later.submission_id == Version.submission_id, later.number > Version.number)
     query = (
-        select(Submission, Version)
-        .join(Version, Version.submission_id == Submission.id)
-        .where(is_current)
-        .options(
-            joinedload(Submission.educator),
-            joinedload(Submission.credential),
-            defer(Version.answers),
-            lazyload(Version.requirements),
+        select(
+            Submission.id,
+            Submission.educator_id,
+            Submission.credential_id,
+            User.name.label("educator"),
+            Organization.name.label("organization"),
+            Credential.title.label("credential"),
+            Version.id.label("version_id"),
+            Version.number,
+            Version.state,
         )
+        .join(Version, Version.submission_id == Submission.id)
+        .join(User, User.id == Submission.educator_id)
+        .outerjoin(Organization, Organization.id == User.organization_id)
+        .join(Credential, Credential.id == Submission.credential_id)
+        .where(is_current)
     )
     if filters.state:
         query = query.where(Version.state == filters.state)
@@ -131,13 +141,11 @@ def submissions_query(filters: SubmissionFilters, *, now: datetime) -> Select:
     return query
 
 
-def submission_rows(
-    pairs: list[tuple[Submission, Version]], *, now: datetime, coaching_after: int
-) -> list[SubmissionRow]:
-    """The facts behind each row of a page of (submission, current version): three queries for the whole page."""
-    if not pairs:
+def submission_rows(listings: list[Row], *, now: datetime, coaching_after: int) -> list[SubmissionRow]:
+    """The facts behind each row of a page of submissions_query rows: three queries for the whole page."""
+    if not listings:
         return []
-    version_ids = [version.id for _, version in pairs]
+    version_ids = [listing.version_id for listing in listings]
     holders: dict[int, list[str]] = defaultdict(list)
     due: dict[int, list[datetime]] = defaultdict(list)
     # Filtering on the state in SQL would tempt a planner without statistics to scan by state instead.
@@ -154,25 +162,23 @@ def submission_rows(
         if state == AssignmentState.OPEN:
             due[version_id].append(due_at)
     reviews = _confirmed_results(version_ids)
-    not_yet_counts = _not_yet_counts({submission.educator_id for submission, _ in pairs})
+    not_yet_counts = _not_yet_counts({listing.educator_id for listing in listings})
     rows = []
-    for submission, version in pairs:
-        needed = routing.reviews_needed_for(submission.id)
-        confirmed = list(reviews[version.id].values())
-        done = sum(not is_adjudication for is_adjudication, _ in confirmed)
+    for listing in listings:
+        version_id = listing.version_id
+        needed = routing.reviews_needed_for(listing.id)
+        confirmed = list(reviews[version_id].values())
         rows.append(
             SubmissionRow(
-                submission=submission,
-                version=version,
-                reviewers=holders[version.id],
-                due_at=min(due[version.id], default=None),
-                reviews_done=done,
+                listing=listing,
+                reviewers=holders[version_id],
+                due_at=min(due[version_id], default=None),
+                reviews_done=sum(not is_adjudication for is_adjudication, _ in confirmed),
                 reviews_needed=needed,
-                is_waiting=version.state in WAITING_STATES and len(holders[version.id]) < needed,
-                is_overdue=any(d < now for d in due[version.id]),
-                needs_adjudication=version.state == State.IN_REVIEW and reviews_disagree(confirmed),
-                needs_coaching=not_yet_counts.get((submission.educator_id, submission.credential_id), 0)
-                >= coaching_after,
+                is_waiting=listing.state in WAITING_STATES and len(holders[version_id]) < needed,
+                is_overdue=any(d < now for d in due[version_id]),
+                needs_adjudication=listing.state == State.IN_REVIEW and reviews_disagree(confirmed),
+                needs_coaching=not_yet_counts.get((listing.educator_id, listing.credential_id), 0) >= coaching_after,
             )
         )
     return rows
