@@ -7,7 +7,7 @@ from portal.catalog.models import Credential
 from portal.extensions import db
 from portal.permissions import can_review, require_reviewer, signed_in_user
 from portal.reviews import services
-from portal.reviews.forms import DeclineForm, entries_from_form, make_results_form
+from portal.reviews.forms import RESULT_CHOICES, DeclineForm, entries_from_form, make_results_form
 from portal.reviews.models import Assignment, AssignmentState, Review
 from portal.submissions.downloads import send_artifact
 from portal.submissions.forms import ConfirmForm
@@ -117,6 +117,7 @@ def _score_page(assignment: Assignment, form, problems=(), preview=None):
     page = render_template(
         "reviews/score.html", assignment=assignment, version=version, form=form, problems=list(problems),
         preview=preview, decline_form=DeclineForm(), blind=version.submission.credential.stack.blind_review,
+        result_choices=RESULT_CHOICES,
     )
     return page, (422 if problems else 200)
 
