@@ -92,12 +92,6 @@ def waiting_version_ids() -> list[int]:
     return [version_id for version_id, submission_id, held in rows if held < routing.reviews_needed_for(submission_id)]
 
 
-def _overdue(version_id, now: datetime):
-    return exists().where(
-        Assignment.version_id == version_id, Assignment.state == AssignmentState.OPEN, Assignment.due_at < now
-    )
-
-
 def submissions_query(filters: SubmissionFilters, *, now: datetime) -> Select:
     """One row of plain columns per submission matching the filters, with its current version; the caller
     orders and limits. The current version is the one no later version of its submission follows: with the
@@ -126,16 +120,16 @@ def submissions_query(filters: SubmissionFilters, *, now: datetime) -> Select:
         query = query.where(Version.state == filters.state)
     if filters.credential_id:
         query = query.where(Submission.credential_id == filters.credential_id)
+    # Filters by assignment start from the few matching assignments (through their indexes) rather than
+    # probing every submission in turn.
     if filters.reviewer_id:
-        query = query.where(
-            exists().where(
-                Assignment.version_id == Version.id,
-                Assignment.reviewer_id == filters.reviewer_id,
-                Assignment.state.in_(HOLDING_STATES),
-            )
+        held = select(Assignment.version_id).where(
+            Assignment.reviewer_id == filters.reviewer_id, Assignment.state.in_(HOLDING_STATES)
         )
+        query = query.where(Version.id.in_(held))
     if filters.overdue_only:
-        query = query.where(_overdue(Version.id, now))
+        late = select(Assignment.version_id).where(Assignment.state == AssignmentState.OPEN, Assignment.due_at < now)
+        query = query.where(Version.id.in_(late))
     if filters.waiting_only:
         query = query.where(Version.id.in_(waiting_version_ids()))
     return query
