@@ -1,7 +1,8 @@
 """The figures of a cohort's dashboard: per credential, the funnel, milestones, timing and the parts most often
 "Not yet".
 
-A fixed number of queries, whatever the number of members: see summarize()."""
+A fixed number of queries, whatever the number of members: see summarize(). The figures are aggregated in SQL;
+only the milestones are worked out here, from the members' states the matrix shows anyway."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -157,12 +158,16 @@ def milestone_figures(cohort: Cohort, today: date, states: MemberStates) -> list
     figures = []
     for milestone in cohort.milestones:
         counts, behind = dict.fromkeys(MILESTONE_STATUSES, 0), []
-        for user_id, name in states.names.items():  # in name order
-            mine = [states.cell(user_id, credential.id).state for credential in milestone.credentials]
-            status = milestone_status(mine, milestone.due_on, today)
+        ids = [credential.id for credential in milestone.credentials]
+        status_of: dict[tuple[str, ...], str] = {}  # members share a few combinations of states
+        for member in states.members:  # in name order
+            mine = tuple(member.cell(i).state for i in ids)
+            if mine not in status_of:
+                status_of[mine] = milestone_status(list(mine), milestone.due_on, today)
+            status = status_of[mine]
             counts[status] += 1
             if status == "behind" and len(behind) < BEHIND_LIST_LIMIT:
-                behind.append((user_id, name))
+                behind.append((member.user_id, member.name))
         figures.append(MilestoneFigures(milestone, counts, behind, is_past=milestone.due_on < today))
     return figures
 

@@ -1,9 +1,11 @@
-"""The member x credential matrix: filtered and sorted in SQL, one page of members per request, their cells from
-member_states (which the dashboard's milestones use too)."""
+"""The member x credential matrix: every member of the cohort with the latest state of each credential
+(member_states, two queries, which the dashboard's milestones and figures use too), then filtered, sorted and cut
+into pages here. A cohort is a few hundred people: one pass over them costs less than a query per filter, and the
+order of names, organizations and roles still comes from the database."""
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from portal.accounts.models import Organization, User
 from portal.cohorts import queries
@@ -38,6 +40,9 @@ class Cell:
         return CELL_LABELS[self.state]
 
 
+NOT_STARTED_CELL = Cell(NOT_STARTED)
+
+
 @dataclass
 class MatrixRow:
     user_id: int
@@ -50,32 +55,57 @@ class MatrixRow:
 
 
 @dataclass
+class Member:
+    user_id: int
+    name: str
+    email: str
+    organization_id: int | None
+    organization: str  # "" without one
+    role: str
+    # The database's order of names, organizations and roles (dense ranks), so that sorting here follows its
+    # collation exactly as an ORDER BY would.
+    ranks: dict[str, int]
+    cells: dict[int, Cell] = field(default_factory=dict)  # credential id -> its latest state; none: not started
+
+    def cell(self, credential_id: int) -> Cell:
+        return self.cells.get(credential_id, NOT_STARTED_CELL)
+
+    @property
+    def earned(self) -> int:
+        return sum(1 for cell in self.cells.values() if cell.state == State.EARNED)
+
+
+@dataclass
 class MemberStates:
-    """Every member of a cohort, and the latest state of each credential they started."""
+    """Every member of a cohort with the latest state of each credential they started."""
 
-    names: dict[int, str] = field(default_factory=dict)  # user id -> name, in (name, id) order
-    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)  # (user id, credential id); none: not started
-
-    def cell(self, user_id: int, credential_id: int) -> Cell:
-        return self.cells.get((user_id, credential_id)) or Cell(NOT_STARTED)
+    members: list[Member] = field(default_factory=list)  # in (name, id) order
 
 
 def member_states(cohort: Cohort) -> MemberStates:
-    """One query: a row per (member, credential started), or one row for a member who started none."""
-    c = queries.cells([cohort.id])
-    rows = db.session.execute(
-        select(User.id, User.name, c.c.credential_id, c.c.state, c.c.submission_id, c.c.number)
+    """Two queries: the members, and the latest state of each credential they started (queries.cells)."""
+    organization = func.coalesce(Organization.name, "")
+    members = db.session.execute(
+        select(
+            User.id, User.name, User.email, User.organization_id, organization, Membership.district_role,
+            func.dense_rank().over(order_by=User.name), func.dense_rank().over(order_by=organization),
+            func.dense_rank().over(order_by=Membership.district_role),
+        )
         .select_from(Membership)
         .join(User, User.id == Membership.user_id)
-        .outerjoin(c, c.c.user_id == Membership.user_id)
+        .outerjoin(Organization, Organization.id == User.organization_id)
         .where(Membership.cohort_id == cohort.id)
         .order_by(User.name, User.id)
     )
     states = MemberStates()
-    for user_id, name, credential_id, state, submission_id, number in rows:
-        states.names[user_id] = name
-        if credential_id is not None:
-            states.cells[(user_id, credential_id)] = Cell(state, submission_id, number)
+    for user_id, name, email, org_id, org, role, by_name, by_org, by_role in members:
+        ranks = {"name": by_name, "organization": by_org, "role": by_role}
+        states.members.append(Member(user_id, name, email, org_id, org, role, ranks))
+    c = queries.cells([cohort.id])
+    latest = select(c.c.user_id, c.c.credential_id, c.c.submission_id, c.c.number, c.c.state)
+    by_id = {member.user_id: member for member in states.members}
+    for user_id, credential_id, submission_id, number, state in db.session.execute(latest):
+        by_id[user_id].cells[credential_id] = Cell(state, submission_id, number)
     return states
 
 
@@ -107,77 +137,59 @@ class Page:
         return self.page + 1
 
 
-def _members(cohort: Cohort, query: MatrixQuery):
-    c = queries.cells([cohort.id])
-    earned = (
-        select(c.c.user_id, func.count().label("earned"))
-        .where(c.c.state == State.EARNED.value)
-        .group_by(c.c.user_id)
-        .subquery("earned")
-    )
-    earned_count = func.coalesce(earned.c.earned, 0)
-    org = func.coalesce(Organization.name, "")
-    statement = (
-        select(User.id, User.name, User.email, org, Membership.district_role, earned_count)
-        .select_from(Membership)
-        .join(User, User.id == Membership.user_id)
-        .outerjoin(Organization, Organization.id == User.organization_id)
-        .outerjoin(earned, earned.c.user_id == Membership.user_id)
-        .where(Membership.cohort_id == cohort.id)
-    )
-    if query.organization_id:
-        statement = statement.where(User.organization_id == query.organization_id)
-    if query.state in CELL_STATES:
-        statement = statement.where(_state_filter(cohort, c, query))
-    keys = {"name": [User.name], "organization": [org, User.name], "role": [Membership.district_role, User.name],
-            "earned": [earned_count, User.name]}[query.sort if query.sort in SORTS else "name"]
-    # Descending reverses the chosen column only; ties stay in name order.
-    order = [keys[0].desc(), *keys[1:]] if query.descending else keys
-    return statement.order_by(*order, User.id)
-
-
-def _state_filter(cohort: Cohort, c, query: MatrixQuery):
-    on_credential = [c.c.credential_id == query.credential_id] if query.credential_id else []
+def _is_match(member: Member, query: MatrixQuery, credential_count: int) -> bool:
+    if query.organization_id and member.organization_id != query.organization_id:
+        return False
+    if query.state not in CELL_STATES:
+        return True
     if query.state != NOT_STARTED:
-        return Membership.user_id.in_(select(c.c.user_id).where(c.c.state == query.state, *on_credential))
+        cells = [member.cell(query.credential_id)] if query.credential_id else member.cells.values()
+        return any(cell.state == query.state for cell in cells)
     if query.credential_id:
-        return Membership.user_id.not_in(select(c.c.user_id).where(*on_credential))
-    complete = select(c.c.user_id).group_by(c.c.user_id).having(func.count() >= len(cohort.credentials))
-    return Membership.user_id.not_in(complete)
+        return query.credential_id not in member.cells
+    return len(member.cells) < credential_count  # some credential not started
 
 
-def _with_cells(cohort: Cohort, members, states: MemberStates | None) -> list[MatrixRow]:
-    """MatrixRows for members, with their cells (from member_states when states is None and there are rows)."""
-    rows = [MatrixRow(*member) for member in members]
-    if rows:
-        states = member_states(cohort) if states is None else states
-        for row in rows:
-            row.cells = [states.cell(row.user_id, credential.id) for credential in cohort.credentials]
-    return rows
+def _sort_key(sort: str, descending: bool):
+    """The members arrive in name order and the sort is stable, so ties stay in name order; descending reverses
+    the chosen column only."""
+    sign = -1 if descending else 1
+    if sort == "earned":
+        return lambda member: sign * member.earned
+    return lambda member: sign * member.ranks[sort]
+
+
+def _matching(cohort: Cohort, query: MatrixQuery, states: MemberStates) -> list[Member]:
+    found = [m for m in states.members if _is_match(m, query, len(cohort.credentials))]
+    sort = query.sort if query.sort in SORTS else "name"
+    if sort != "name" or query.descending:  # else already in order
+        found.sort(key=_sort_key(sort, query.descending))
+    return found
+
+
+def _rows(cohort: Cohort, members: list[Member]) -> list[MatrixRow]:
+    ids = [c.id for c in cohort.credentials]
+    return [MatrixRow(m.user_id, m.name, m.email, m.organization, m.role, m.earned, [m.cell(i) for i in ids])
+            for m in members]
 
 
 def matrix_page(
     cohort: Cohort, query: MatrixQuery, page: int = 1, per_page: int = PER_PAGE, states: MemberStates | None = None
 ) -> Page:
-    """Two queries, the count and the page of members, plus member_states when states is None."""
-    statement = _members(cohort, query)
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    page = max(1, min(page, -(-total // per_page) or 1))
-    members = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(_with_cells(cohort, members, states), page, per_page, total)
+    """No query of its own: member_states when states is None."""
+    found = _matching(cohort, query, member_states(cohort) if states is None else states)
+    page = max(1, min(page, -(-len(found) // per_page) or 1))
+    start = (page - 1) * per_page
+    return Page(_rows(cohort, found[start:start + per_page]), page, per_page, len(found))
 
 
-def matrix_all(cohort: Cohort, query: MatrixQuery) -> list[MatrixRow]:
-    """Every matching member, for the CSV export: two queries."""
-    return _with_cells(cohort, db.session.execute(_members(cohort, query)).all(), None)
+def matrix_all(cohort: Cohort, query: MatrixQuery, states: MemberStates | None = None) -> list[MatrixRow]:
+    """Every matching member, for the CSV export: member_states' two queries when states is None."""
+    return _rows(cohort, _matching(cohort, query, member_states(cohort) if states is None else states))
 
 
-def cohort_organizations(cohort: Cohort) -> list[tuple[int, str]]:
-    """The organizations of the members, for the filter: one query."""
-    query = (
-        select(Organization.id, Organization.name).distinct()
-        .join(User, User.organization_id == Organization.id)
-        .join(Membership, and_(Membership.user_id == User.id, Membership.cohort_id == cohort.id))
-        .order_by(Organization.name)
-    )
-    return [tuple(row) for row in db.session.execute(query)]
+def cohort_organizations(states: MemberStates) -> list[tuple[int, str]]:
+    """The organizations of the members, for the filter, in the database's order of their names."""
+    members = [m for m in states.members if m.organization_id is not None]
+    members.sort(key=lambda m: m.ranks["organization"])
+    return list(dict.fromkeys((m.organization_id, m.organization) for m in members))

@@ -1,5 +1,6 @@
 """SQL building blocks of the cohort reports: one row per (member, credential) state, groups of members,
-and aggregates over them. Everything aggregates in the database; no query runs once per member."""
+aggregates over them, and the rows of the members' versions that the dashboard counts itself. Every query starts
+from the cohort's memberships; none runs once per member."""
 
 from dataclasses import dataclass
 
@@ -13,7 +14,6 @@ from portal.extensions import db
 from portal.submissions.models import State, Submission, Version
 
 IN_REVIEW_STATES = (State.SUBMITTED.value, State.IN_REVIEW.value)
-DECIDED_STATES = (State.EARNED.value, State.NOT_YET.value)
 NO_ORGANIZATION = "No organization"
 NO_ANSWER = f"{PREFER_NOT} or no answer"
 ALL = "all"  # the breakdown, and the only group, of the whole cohort
@@ -35,7 +35,8 @@ def cells(cohort_ids: list[int]) -> Subquery:
             Membership.cohort_id, Submission.educator_id.label("user_id"), Submission.credential_id,
             Submission.id.label("submission_id"), Version.state, Version.number, latest_first.label("n"),
         )
-        .join(Membership, Membership.user_id == Submission.educator_id)
+        .select_from(Membership)
+        .join(Submission, Submission.educator_id == Membership.user_id)
         .join(cohort_credentials, and_(
             cohort_credentials.c.cohort_id == Membership.cohort_id,
             cohort_credentials.c.credential_id == Submission.credential_id,
@@ -111,27 +112,15 @@ def group_figures(cohort_id: int, groups: Subquery) -> dict[tuple[str, str], Gro
     """(breakdown, grp) -> the group's GroupFigures, in one query. A group without members has no entry."""
     by_group = (groups.c.breakdown, groups.c.grp)
     sizes = select(*by_group, func.count().label("members")).group_by(*by_group).subquery("sizes")
-    earned = func.sum(case((Version.state == State.EARNED.value, 1), else_=0))
-    first = (
-        member_versions(cohort_id, groups)
-        .add_columns(*by_group, earned.label("earned"), func.count().label("decided"))
-        .where(Version.number == 1, Version.state.in_(DECIDED_STATES))
-        .group_by(*by_group)
-        .subquery("first")
-    )
-    medians = median_days(durations(cohort_id, groups, *by_group), "breakdown", "grp")
-
-    def same_group(other: Subquery) -> ColumnElement:
-        return and_(other.c.breakdown == sizes.c.breakdown, other.c.grp == sizes.c.grp)
-
+    decided = decided_by(durations(cohort_id, groups, *by_group), "breakdown", "grp")
     query = (
-        select(sizes.c.breakdown, sizes.c.grp, sizes.c.members, first.c.earned, first.c.decided, medians.c.days)
+        select(sizes.c.breakdown, sizes.c.grp, sizes.c.members, decided.c.first_earned, decided.c.first_decided,
+               decided.c.days)
         .select_from(sizes)
-        .outerjoin(first, same_group(first))
-        .outerjoin(medians, same_group(medians))
+        .outerjoin(decided, and_(decided.c.breakdown == sizes.c.breakdown, decided.c.grp == sizes.c.grp))
     )
     return {
-        (breakdown, grp): GroupFigures(n, int(e or 0), d or 0, None if days is None else float(days))
+        (breakdown, grp): GroupFigures(n, int(e or 0), int(d or 0), None if days is None else float(days))
         for breakdown, grp, n, e, d, days in db.session.execute(query)
     }
 
@@ -149,28 +138,9 @@ def earned_counts(cohort_id: int, groups: Subquery) -> dict[tuple[str, str, int]
     return {(breakdown, grp, cid): n for breakdown, grp, cid, n in db.session.execute(query)}
 
 
-def credential_states(cohort_id: int) -> list[tuple[int, str, bool, int, float | None]]:
-    """(credential_id, category, revised, count, median_days), in one query: how many members are in each
-    state of each credential. revised: the current version is not the first, so an earlier version was
-    submitted and decided. median_days: the credential's (the same on each of its rows), over every decided
-    version of the members; a credential nobody started has no rows, and no decided version either."""
-    c = cells([cohort_id])
-    medians = median_days(
-        durations(cohort_id, members(cohort_id), Submission.credential_id.label("credential_id")), "credential_id"
-    )
-    cat, revised = category(c.c.state), c.c.number > 1
-    query = (
-        select(c.c.credential_id, cat, revised, func.count(), medians.c.days)
-        .select_from(c)
-        .outerjoin(medians, medians.c.credential_id == c.c.credential_id)
-        .group_by(c.c.credential_id, cat, revised, medians.c.days)
-    )
-    return [(cid, cat, revised, n, None if days is None else float(days))
-            for cid, cat, revised, n, days in db.session.execute(query)]
-
-
 def member_versions(cohort_id: int, groups: Subquery) -> Select:
-    """Every version of the group members' submissions of the cohort's credentials."""
+    """Every version of the group members' submissions of the cohort's credentials, found from the members (the
+    cohort is small; the submissions may be many)."""
     return (
         select()
         .select_from(groups)
@@ -182,6 +152,26 @@ def member_versions(cohort_id: int, groups: Subquery) -> Select:
     )
 
 
+def credential_states(cohort_id: int) -> list[tuple[int, str, bool, int, float | None]]:
+    """(credential_id, category, revised, count, median_days), in one query: how many members are in each
+    state of each credential. revised: the current version is not the first, so an earlier version was
+    submitted and decided. median_days: the credential's (the same on each of its rows), over every decided
+    version of the members; a credential nobody started has no rows, and no decided version either."""
+    c = cells([cohort_id])
+    decided = decided_by(
+        durations(cohort_id, members(cohort_id), Submission.credential_id.label("credential_id")), "credential_id"
+    )
+    cat, revised = category(c.c.state), c.c.number > 1
+    query = (
+        select(c.c.credential_id, cat, revised, func.count(), decided.c.days)
+        .select_from(c)
+        .outerjoin(decided, decided.c.credential_id == c.c.credential_id)
+        .group_by(c.c.credential_id, cat, revised, decided.c.days)
+    )
+    return [(cid, cat, revised, n, None if days is None else float(days))
+            for cid, cat, revised, n, days in db.session.execute(query)]
+
+
 def days_between(start: ColumnElement, end: ColumnElement) -> ColumnElement:
     if db.engine.dialect.name == "postgresql":
         return func.extract("epoch", end - start) / 86400.0
@@ -189,24 +179,37 @@ def days_between(start: ColumnElement, end: ColumnElement) -> ColumnElement:
 
 
 def durations(cohort_id: int, groups: Subquery, *keys: ColumnElement) -> Subquery:
-    """(*keys, days): days from submission to decision of every decided version of the group members."""
+    """(*keys, number, state, days): every decided version of the group members, with the days from its
+    submission to its decision. (A version is decided exactly when it is earned or not yet: see the CHECK
+    constraints of submission_versions.)"""
     return (
         member_versions(cohort_id, groups)
-        .add_columns(*keys, days_between(Version.submitted_at, Version.decided_at).label("days"))
+        .add_columns(*keys, Version.number, Version.state,
+                     days_between(Version.submitted_at, Version.decided_at).label("days"))
         .where(Version.decided_at.is_not(None), Version.submitted_at.is_not(None))
         .subquery("durations")
     )
 
 
-def median_days(durations: Subquery, *keys: str) -> Subquery:
-    """(*keys, days): the median of the durations per keys. Portable SQL: rank the durations of each key with
-    window functions, average the middle one or two."""
+def decided_by(durations: Subquery, *keys: str) -> Subquery:
+    """(*keys, first_earned, first_decided, days) per keys, in one pass over the durations: versions 1 earned and
+    decided, counted with CASE, and the median days. Portable SQL: rank the durations of each key with window
+    functions, average the middle one or two."""
     partition = [durations.c[key] for key in keys]
     ranked = select(
-        *partition, durations.c.days,
+        *partition, durations.c.number, durations.c.state, durations.c.days,
         func.row_number().over(partition_by=partition, order_by=durations.c.days).label("rank"),
         func.count().over(partition_by=partition).label("n"),
     ).subquery("ranked")
-    middle = or_(ranked.c.rank == (ranked.c.n + 1) // 2, ranked.c.rank == (ranked.c.n + 2) // 2)
-    by_key = [ranked.c[key] for key in keys]
-    return select(*by_key, func.avg(ranked.c.days).label("days")).where(middle).group_by(*by_key).subquery("medians")
+    r = ranked.c
+    first, middle = r.number == 1, or_(r.rank == (r.n + 1) // 2, r.rank == (r.n + 2) // 2)
+    return (
+        select(
+            *[r[key] for key in keys],
+            func.sum(case((and_(first, r.state == State.EARNED.value), 1), else_=0)).label("first_earned"),
+            func.sum(case((first, 1), else_=0)).label("first_decided"),
+            func.avg(case((middle, r.days))).label("days"),
+        )
+        .group_by(*[r[key] for key in keys])
+        .subquery("decided")
+    )

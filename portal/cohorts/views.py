@@ -96,8 +96,8 @@ def edit(cohort_id: int):
 
 # ---------- staff: dashboard, breakdowns, exports ----------
 
-def _matrix_query(cohort: Cohort) -> tuple[MatrixFilterForm, matrix.MatrixQuery]:
-    return read_matrix_filter(request.args, cohort, matrix.cohort_organizations(cohort))
+def _matrix_query(cohort: Cohort, states: matrix.MemberStates) -> tuple[MatrixFilterForm, matrix.MatrixQuery]:
+    return read_matrix_filter(request.args, cohort, matrix.cohort_organizations(states))
 
 
 def _matrix_url(cohort: Cohort, query: matrix.MatrixQuery):
@@ -117,8 +117,8 @@ def _matrix_url(cohort: Cohort, query: matrix.MatrixQuery):
 @require_staff
 def dashboard(cohort_id: int):
     cohort = _cohort(cohort_id, *figures.COHORT_LOAD)
-    form, query = _matrix_query(cohort)
-    states = matrix.member_states(cohort)  # for the milestones and the matrix's cells
+    states = matrix.member_states(cohort)  # for the figures, the milestones, the filter and the matrix
+    form, query = _matrix_query(cohort, states)
     return render_template(
         "cohorts/dashboard.html", cohort=cohort, summary=figures.summarize(cohort, _today(), states), form=form,
         query=query, page=matrix.matrix_page(cohort, query, form.page.data or 1, states=states),
@@ -149,8 +149,9 @@ def _csv(cohort: Cohort, name: str, text: str) -> Response:
 def export_csv(cohort_id: int, name: str):
     cohort = _cohort(cohort_id, *figures.COHORT_LOAD)
     if name == "matrix":
-        _, query = _matrix_query(cohort)
-        return _csv(cohort, name, export.matrix_csv(cohort.credentials, matrix.matrix_all(cohort, query)))
+        states = matrix.member_states(cohort)
+        _, query = _matrix_query(cohort, states)
+        return _csv(cohort, name, export.matrix_csv(cohort.credentials, matrix.matrix_all(cohort, query, states)))
     if name in SUMMARY_EXPORTS:
         return _csv(cohort, name, SUMMARY_EXPORTS[name](figures.summarize(cohort, _today())))
     breakdown = groups_by.breakdown(cohort, name)

@@ -42,9 +42,14 @@ class Submission(db.Model):
     """An educator's work toward one credential, across all its versions."""
 
     __tablename__ = "submissions"
+    __table_args__ = (
+        # Reports start from people (a cohort's members) and look up their submissions of some credentials; with
+        # the educator alone indexed, SQLite would start from the credentials and read all their submissions.
+        Index("ix_submissions_educator_credential", "educator_id", "credential_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    educator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    educator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     credential_id: Mapped[int] = mapped_column(ForeignKey("credentials.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -75,6 +80,9 @@ class Version(db.Model):
             "state IN ('draft', 'withdrawn') OR submitted_at IS NOT NULL", name="submitted_when_past_draft"
         ),
         Index("ix_submission_versions_state", "state"),
+        # Progress reports read these columns of many versions: from the index alone, never from the rows,
+        # whose large answers would otherwise be read along.
+        Index("ix_submission_versions_progress", "submission_id", "number", "state", "submitted_at", "decided_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -19,11 +19,12 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.audit import utcnow
 from portal.cohorts import breakdowns, dashboard, matrix
 from portal.cohorts.matrix import MatrixQuery
+from portal.cohorts.models import Membership
 from portal.extensions import db
 from portal.reviews.models import PartResult, Review
 from portal.submissions import services as submissions
@@ -141,14 +142,14 @@ def test_matrix_states_and_not_started(built):
     assert [row.earned for row in page.items] == [1, 0, 0, 0, 0, 2, 1, 0]
 
 
-def test_matrix_filters_and_sorts_in_sql(built, credential):
+def test_matrix_filters_sorts_and_pages(built, credential):
     cohort, _ = built
     ident = credential("identifying-challenges").id
 
     def names(**kwargs):
         return [row.name for row in matrix.matrix_page(cohort, MatrixQuery(**kwargs)).items]
 
-    lakeview = next(i for i, name in matrix.cohort_organizations(cohort) if name == LAKEVIEW)
+    lakeview = next(i for i, name in matrix.cohort_organizations(matrix.member_states(cohort)) if name == LAKEVIEW)
     assert names(organization_id=lakeview) == ["Fay", "Gus", "Hal"]
     assert names(state="not_yet") == ["Ben"]
     assert names(state="not_started", credential_id=ident) == ["Ben", "Cai", "Dee", "Eve", "Gus", "Hal"]
@@ -158,6 +159,22 @@ def test_matrix_filters_and_sorts_in_sql(built, credential):
     assert names(sort="organization")[:3] == ["Fay", "Gus", "Hal"]  # Lakeview first
     page = matrix.matrix_page(cohort, MatrixQuery(), page=2, per_page=3)
     assert [row.name for row in page.items] == ["Dee", "Eve", "Fay"] and page.pages == 3
+
+
+def test_matrix_sort_descending_reverses_the_chosen_column_only(built):
+    cohort, people = built
+    for name, role in {"Ada": "Principal", "Ben": "CTO", "Cai": "Principal"}.items():  # the rest: Director of ...
+        db.session.execute(
+            update(Membership).where(Membership.user_id == people[name].id).values(district_role=role)
+        )
+    db.session.commit()
+
+    def names(**kwargs):
+        return [row.name for row in matrix.matrix_page(cohort, MatrixQuery(**kwargs)).items]
+
+    assert names(sort="role") == ["Ben", "Dee", "Eve", "Fay", "Gus", "Hal", "Ada", "Cai"]
+    assert names(sort="role", descending=True) == ["Ada", "Cai", "Dee", "Eve", "Fay", "Gus", "Hal", "Ben"]
+    assert names(sort="name", descending=True) == ["Hal", "Gus", "Fay", "Eve", "Dee", "Cai", "Ben", "Ada"]
 
 
 def test_breakdown_by_organization(built):

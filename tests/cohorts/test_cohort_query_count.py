@@ -13,7 +13,7 @@ STATES = (None, State.DRAFT, State.SUBMITTED, State.IN_REVIEW, State.EARNED, Sta
           State.WITHDRAWN)
 ORGANIZATIONS = ("Riverside Unified School District", "Mesa County Schools", "Lakeview Charter Network")
 LOCALES = ("City", "Suburban", "Town", "Rural", "Prefer not to say", None)
-CEILINGS = {"": 10, "/groups": 6}  # the dashboard, and the groups page with every breakdown
+CEILINGS = {"": 8, "/groups": 6}  # the dashboard, and the groups page with every breakdown
 
 
 @pytest.fixture
