@@ -75,7 +75,7 @@ def invite(*, user, cohort: Cohort, actor) -> Invitation:
     db.session.add(invitation)
     db.session.flush()
     queue_email(to=user.email, subject=f"You are invited to {cohort.name}", body=_invitation_body(user, cohort, token,
-                invitation.expires_at), kind="cohort.invitation")
+                invitation.expires_at), kind="cohort.invitation", forget_body=True)
     audit.record("invitation.create", actor=actor, subject=user, cohort=cohort.id)
     return invitation
 

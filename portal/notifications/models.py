@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.audit import utcnow
@@ -32,6 +32,8 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The body holds a one-time link (an invitation): once delivered, nobody needs it and nobody should read it.
+    forget_body: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def is_pending(self) -> bool:

@@ -22,21 +22,24 @@ MAX_BACKOFF = timedelta(hours=6)
 ERROR_TEXT_LIMIT = 2000
 NOTICE_TEXT_LIMIT = 300
 SUBJECT_LIMIT = 200
+FORGOTTEN_BODY = "(Removed once sent: it held a one-time link.)"
 
 
 # ---------- Outbox ----------
 
 
-def queue_email(*, to: str, subject: str, body: str, kind: str) -> OutboxMessage:
+def queue_email(*, to: str, subject: str, body: str, kind: str, forget_body: bool = False) -> OutboxMessage:
     """Add a message to the outbox and flush. It is sent only if the caller commits.
 
     The subject is folded onto one line (a line break in a header would let text become headers)
     and cut to the column's 200 characters. An address with whitespace or without "@" is refused.
+    With forget_body (a body holding a one-time link), the body is replaced once the message is sent.
     """
     if not to or "@" not in to or any(ch.isspace() for ch in to):
         raise ValueError(f"Not an email address: {to!r}")
     message = OutboxMessage(
-        to_address=to, subject=" ".join(subject.split())[:SUBJECT_LIMIT], body=body, kind=kind
+        to_address=to, subject=" ".join(subject.split())[:SUBJECT_LIMIT], body=body, kind=kind,
+        forget_body=forget_body,
     )
     db.session.add(message)
     db.session.flush()
@@ -97,6 +100,8 @@ def _deliver(sender, message: OutboxMessage, now: datetime) -> bool:
                     message.id, message.to_address, message.attempts, message.last_error)
         return False
     message.sent_at = now
+    if message.forget_body:
+        message.body = FORGOTTEN_BODY
     return True
 
 

@@ -187,3 +187,18 @@ def test_two_workers_never_send_the_same_message(app):
 
     assert [sent[0] for sent in this_worker.sent] == [first.id]
     assert [sent[0] for sent in other_worker.sent] == [second.id]
+
+
+def test_a_one_time_link_is_removed_from_the_body_once_sent_and_only_then(app):
+    secret = queue_email(to="a@example.org", subject="Invited", body="Set your password: /invitations/t0k3n",
+                         kind="cohort.invitation", forget_body=True)
+    plain = queue(to="b@example.org")
+    db.session.commit()
+    failing = FailingSender()
+
+    send_pending(sender=failing, now=utcnow())
+    assert "t0k3n" in secret.body  # not delivered yet: the retry still needs it
+    send_pending(sender=RecordingSender(), now=utcnow() + timedelta(days=1))
+
+    assert "t0k3n" not in secret.body and "one-time link" in secret.body
+    assert plain.body == "We have your submission."
