@@ -220,21 +220,25 @@ def _holding_count():
 
 
 def _waiting(query, limit: int) -> list[Version]:
-    """Submitted versions of `query` that still lack a reviewer (or their second one), oldest first."""
+    """Submitted versions of `query` (which selects Version.id and Version.submission_id) that still lack a
+    reviewer (or their second one), oldest first. Only ids are sorted; the chosen versions are loaded after,
+    so the answers of every candidate are never read."""
     holding = _holding_count()
     query = (
         query.add_columns(holding)
         .where(Version.state.in_([State.SUBMITTED, State.IN_REVIEW]), holding < 2)
-        .order_by(Version.submitted_at)
+        .order_by(Version.submitted_at, Version.id)
         .limit(limit)
     )
-    rows = db.session.execute(query).all()
-    return [version for version, held in rows if held < reviews_needed_for(version.submission_id)]
+    ids = [version_id for version_id, submission_id, held in db.session.execute(query)
+           if held < reviews_needed_for(submission_id)]
+    loaded = {version.id: version for version in db.session.scalars(select(Version).where(Version.id.in_(ids)))}
+    return [loaded[version_id] for version_id in ids]
 
 
 def waiting_versions(limit: int = 200) -> list[Version]:
     """The staff queue: every version waiting for a reviewer, oldest first."""
-    return _waiting(select(Version), limit)
+    return _waiting(select(Version.id, Version.submission_id), limit)
 
 
 def room_of(reviewer_id: int) -> int:
@@ -258,21 +262,17 @@ def waiting_for(reviewer_id: int, limit: int) -> list[Version]:
     reviewer_org = select(User.organization_id).where(User.id == reviewer_id).scalar_subquery()
     author = aliased(User, name="author")
     earlier = aliased(Version, name="earlier_version")
-    declined_before = (
-        select(Assignment.id)
-        .join(earlier, earlier.id == Assignment.version_id)
-        .where(
-            earlier.submission_id == Version.submission_id,
-            Assignment.reviewer_id == reviewer_id,
-            Assignment.state == AssignmentState.DECLINED,
-        )
-        .exists()
+    # Not correlated: the reviewer's declines are read once, not once per waiting version.
+    declined_submissions = (
+        select(earlier.submission_id)
+        .join(Assignment, Assignment.version_id == earlier.id)
+        .where(Assignment.reviewer_id == reviewer_id, Assignment.state == AssignmentState.DECLINED)
     )
     given_before = select(Assignment.id).where(
         Assignment.version_id == Version.id, Assignment.reviewer_id == reviewer_id
     ).exists()
     query = (
-        select(Version)
+        select(Version.id, Version.submission_id)
         .join(Submission, Submission.id == Version.submission_id)
         .join(Credential, Credential.id == Submission.credential_id)
         .join(reviewer_stacks, reviewer_stacks.c.stack_id == Credential.stack_id)
@@ -282,7 +282,7 @@ def waiting_for(reviewer_id: int, limit: int) -> list[Version]:
             Submission.educator_id != reviewer_id,
             or_(author.organization_id.is_(None), reviewer_org.is_(None), author.organization_id != reviewer_org),
             ~given_before,
-            ~declined_before,
+            Version.submission_id.not_in(declined_submissions),
         )
     )
     return _waiting(query, limit)
