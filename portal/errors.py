@@ -4,6 +4,8 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal.extensions import db
+
 MESSAGES = {
     400: ("Something was wrong with that request", "Please go back and try again."),
     403: ("You do not have access to this page", "If you think you should, ask your program staff."),
@@ -38,6 +40,9 @@ def handle_unexpected_error(error: Exception):
     if isinstance(error, HTTPException):
         return handle_http_error(error)
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    # A failed statement leaves the transaction unusable; the page (its header reads the signed-in user)
+    # needs a working one.
+    db.session.rollback()
     return handle_http_error(InternalServerError())
 
 

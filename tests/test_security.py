@@ -4,7 +4,9 @@ import pytest
 from flask import Flask
 
 from portal import create_app
+from portal.accounts.models import User
 from portal.config import DEV_SECRET_KEY, ProductionConfig
+from portal.extensions import db
 from tests.conftest import PASSWORD
 
 
@@ -93,6 +95,23 @@ def test_unexpected_error_shows_a_friendly_page_without_a_trace(app):
     assert response.status_code == 500
     assert "Something went wrong on our side" in page
     assert "secret internals" not in page and "Traceback" not in page
+
+
+def test_a_failed_statement_still_gets_the_friendly_page_with_its_header(app, client, login_as, make_user):
+    user = make_user()
+
+    @app.get("/duplicate")
+    def duplicate():
+        db.session.add(User(email=user.email, name="Copy", password_hash="x"))  # the email is taken
+        db.session.flush()
+
+    login_as(user)
+    response = client.get("/duplicate")
+    page = response.get_data(as_text=True)
+
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in page and "Sign out" in page
+    assert "IntegrityError" not in page and "Traceback" not in page
 
 
 def test_sign_in_rate_limited_per_account_across_addresses(app, client, make_user):
