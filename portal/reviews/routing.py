@@ -136,12 +136,14 @@ def had_version(version: Version) -> set[int]:
 
 def _excluded_reviewers(version: Version) -> set[int]:
     """Who declined this submission (any version), and who was already given this version."""
-    declined = (
-        select(Assignment.reviewer_id)
-        .join(Version)
-        .where(Version.submission_id == version.submission_id, Assignment.state == AssignmentState.DECLINED)
+    # Every assignment of the submission, filtered here: a condition on the state would tempt SQLite to read all
+    # declined assignments instead of this submission's few.
+    rows = db.session.execute(
+        select(Assignment.reviewer_id, Assignment.state).join(Version).where(
+            Version.submission_id == version.submission_id
+        )
     )
-    return set(db.session.scalars(declined)) | had_version(version)
+    return {reviewer for reviewer, state in rows if state == AssignmentState.DECLINED} | had_version(version)
 
 
 def previous_reviewer_id(version: Version) -> int | None:
@@ -149,17 +151,12 @@ def previous_reviewer_id(version: Version) -> int | None:
     if version.number == 1:
         return None
     query = (
-        select(Assignment.reviewer_id)
+        select(Assignment.reviewer_id, Assignment.state)
         .join(Version)
-        .where(
-            Version.submission_id == version.submission_id,
-            Version.number == version.number - 1,
-            Assignment.state == AssignmentState.DONE,
-        )
+        .where(Version.submission_id == version.submission_id, Version.number == version.number - 1)
         .order_by(Assignment.closed_at)
-        .limit(1)
     )
-    return db.session.scalar(query)
+    return next((reviewer for reviewer, state in db.session.execute(query) if state == AssignmentState.DONE), None)
 
 
 def route(version: Version, *, actor=None) -> list[Assignment]:
