@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, Form, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 ROLE_CHOICES = ("educator", "reviewer", "staff")
@@ -49,3 +50,13 @@ class CreateAccountForm(FlaskForm):
 
     def selected_roles(self) -> list[str]:
         return [role for role in ROLE_CHOICES if self[role].data]
+
+
+ROLE_FILTERS = {"": "Anyone", "educator": "Educators", "reviewer": "Reviewers", "staff": "Staff"}
+
+
+class PeopleSearchForm(Form):
+    """Read from the query string (method="get"): a search changes nothing, so it carries no CSRF token."""
+
+    q = StringField("Name or email contains", validators=[Length(max=200)])
+    role = SelectField("Role", choices=[SelectChoice(k, v) for k, v in ROLE_FILTERS.items()], default="")

@@ -7,7 +7,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, or_, select
 
 from portal import audit
 from portal.accounts.models import Organization, User, UserSession
@@ -57,6 +57,24 @@ def get_or_create_organization(name: str) -> Organization | None:
         org = Organization(name=name)
         db.session.add(org)
     return org
+
+
+ROLE_COLUMNS = {"educator": User.is_educator, "reviewer": User.is_reviewer, "staff": User.is_staff}
+
+
+def people_query(*, text: str | None = "", role: str = "") -> Select:
+    """Accounts whose name or email contains `text` (any case), with `role` when one is given; the caller
+    orders and pages."""
+    query = select(User)
+    text = (text or "").strip().lower()
+    if text:
+        query = query.where(or_(
+            func.lower(User.name).contains(text, autoescape=True),
+            func.lower(User.email).contains(text, autoescape=True),
+        ))
+    if role in ROLE_COLUMNS:
+        query = query.where(ROLE_COLUMNS[role])
+    return query
 
 
 def create_user(

@@ -1,16 +1,17 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from portal.accounts import services
-from portal.accounts.forms import ChangePasswordForm, CreateAccountForm, SignInForm, SignUpForm
+from portal.accounts.forms import ChangePasswordForm, CreateAccountForm, PeopleSearchForm, SignInForm, SignUpForm
 from portal.accounts.models import User
 from portal.extensions import db, limiter, login_manager
+from portal.pagination import newest_first
 from portal.permissions import require_staff, signed_in_user
 from portal.security import is_safe_next
 
 bp = Blueprint("accounts", __name__)
 
+PEOPLE_PER_PAGE = 50
 SIGN_IN_FAILED = "That email and password do not match an account. Check them and try again."
 
 
@@ -119,5 +120,15 @@ def people():
             db.session.commit()
             flash(f"Account created for {user.name} ({', '.join(user.roles) or 'no roles'}).", "success")
             return redirect(url_for("accounts.people"))
-    page = db.paginate(select(User).order_by(User.id), per_page=50, error_out=False)
-    return render_template("accounts/people.html", form=form, page=page)
+    search = PeopleSearchForm(request.args)
+    search.validate()
+    page = newest_first(
+        services.people_query(text=search.q.data if not search.q.errors else "", role=search.role.data or ""),
+        User.id,
+        lambda row: row[0].id,
+        before=request.args.get("before", type=int),
+        after=request.args.get("after", type=int),
+        per_page=PEOPLE_PER_PAGE,
+    )
+    is_searching = bool(search.q.data or search.role.data)
+    return render_template("accounts/people.html", form=form, search=search, page=page, is_searching=is_searching)

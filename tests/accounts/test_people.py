@@ -55,12 +55,11 @@ def test_people_page_lists_every_account_with_organization_and_roles(client, mak
     response = client.get("/staff/people")
 
     assert response.status_code == 200
-    assert table_rows(text_of(response)) == [
-        ("Morgan Lee", staff.email, "CoSN Program Office", "reviewer, staff"),
-        ("Dana Whitfield", "dana@example.org", "Riverside Unified School District", "educator"),
+    assert table_rows(text_of(response)) == [  # newest first
         ("Priya Raman", "priya@example.org", "—", "reviewer"),
+        ("Dana Whitfield", "dana@example.org", "Riverside Unified School District", "educator"),
+        ("Morgan Lee", staff.email, "CoSN Program Office", "reviewer, staff"),
     ]
-    assert "Everyone (3)" in text_of(response)
 
 
 def test_staff_create_account_stores_roles_and_audits_the_staff_member(client, staff):
@@ -176,23 +175,50 @@ def test_people_page_query_count_does_not_grow_with_users(client, make_user, sta
     assert large[0] == small[0]
 
 
-def test_people_page_paginates_at_50(client, make_user, staff):
+def test_people_page_pages_by_fifty_newer_and_older(client, make_user, staff):
     for _ in range(59):
         make_user()
-    ordered = emails()
+    newest_first = emails()[::-1]
 
     first = text_of(client.get("/staff/people"))
-    second = text_of(client.get("/staff/people?page=2"))
+    older_link = re.search(r'href="([^"]*)">Older accounts', first).group(1)
+    second = text_of(client.get(older_link))
+    newer_link = re.search(r'href="([^"]*)">Newer accounts', second).group(1)
 
-    assert [row[1] for row in table_rows(first)] == ordered[:50]
-    assert [row[1] for row in table_rows(second)] == ordered[50:]
-    assert "Everyone (60)" in first
-    assert "<span>Page 1 of 2</span>" in first
-    assert '<a href="/staff/people?page=2">Next page</a>' in first
-    assert "Previous page" not in first
-    assert "<span>Page 2 of 2</span>" in second
-    assert '<a href="/staff/people?page=1">Previous page</a>' in second
-    assert "Next page" not in second
+    assert [row[1] for row in table_rows(first)] == newest_first[:50]
+    assert [row[1] for row in table_rows(second)] == newest_first[50:]
+    assert "Newer accounts" not in first and "Older accounts" not in second
+    assert [row[1] for row in table_rows(text_of(client.get(newer_link)))] == newest_first[:50]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"q": "whit"}, ["dana@example.org"]),  # part of a name, any case
+        ({"q": "EXAMPLE.NET"}, ["sam@example.net"]),  # part of an email
+        ({"q": "a", "role": "educator"}, ["hundred@example.org", "sam@example.net", "dana@example.org"]),
+        ({"role": "reviewer"}, ["priya@example.org", "STAFF"]),  # newest first; the signed-in staff reviews too
+        ({"q": "100%"}, ["hundred@example.org"]),  # % is a character, not a wildcard
+    ],
+)
+def test_people_search_by_name_or_email_and_role(client, make_user, staff, query, expected):
+    make_user(name="Dana Whitfield", email="dana@example.org")
+    make_user(name="Sam Ortega", email="sam@example.net")
+    make_user(name="Priya Raman", email="priya@example.org", roles=("reviewer",))
+    make_user(name="Team 100% Ready", email="hundred@example.org")
+
+    page = text_of(client.get("/staff/people", query_string=query))
+
+    assert [row[1] for row in table_rows(page)] == [staff.email if e == "STAFF" else e for e in expected]
+    assert "Show everyone" in page
+
+
+def test_people_search_without_a_match_says_so_and_keeps_the_words(client, staff):
+    page = text_of(client.get("/staff/people", query_string={"q": "Nobody Here"}))
+
+    assert table_rows(page) == []
+    assert "No one matches “Nobody Here”." in page
+    assert 'value="Nobody Here"' in page
 
 
 # --- the console -------------------------------------------------------------------
