@@ -10,6 +10,8 @@ Fixtures and helpers (all tests in this folder are marked `browser` automaticall
   context, page         a fresh 1280x900 context (base_url = live_server) and a page in it
   phone_page            a fresh 375x812 mobile context (is_mobile, has_touch) and a page in it
   assert_accessible(page, label="")      axe-core, WCAG 2.0/2.1 A and AA: fails listing every violation
+  axe                   an AxeReport: axe.check(page, label) on many pages, axe.assert_clean() once at the end
+  follow(page, locator), press(page, button_name)    keyboard activation (Enter) that waits for the next page
   sign_in(page, email, password, next_path=None, expect_success=True)
                         signs in through the real form with the keyboard (type, Tab, Enter)
 
@@ -248,6 +250,43 @@ def check_accessible(page, label: str = "") -> None:
 def assert_accessible():
     """assert_accessible(page, label="") runs axe-core (WCAG 2.0/2.1 A and AA) and fails on any violation."""
     return check_accessible
+
+
+class AxeReport:
+    """Runs axe on many pages in one test and reports every page's violations (and any other problem noted
+    with .note) together at the end, so one finding does not hide the rest of the journey."""
+
+    def __init__(self):
+        self.failures: list[str] = []
+
+    def check(self, page, label: str) -> None:
+        try:
+            check_accessible(page, label)
+        except AssertionError as error:
+            self.failures.append(str(error))
+
+    def note(self, ok: bool, problem: str) -> None:
+        if not ok:
+            self.failures.append(problem)
+
+    def assert_clean(self) -> None:
+        assert not self.failures, "\n\n".join(self.failures)
+
+
+@pytest.fixture
+def axe():
+    """An AxeReport: axe.check(page, label) on each page, axe.assert_clean() at the end."""
+    return AxeReport()
+
+
+def follow(page, locator) -> None:
+    """Activate a link or button with the keyboard (focus, Enter) and wait for the page it loads."""
+    with page.expect_navigation():
+        locator.press("Enter")
+
+
+def press(page, name: str) -> None:
+    follow(page, page.get_by_role("button", name=name, exact=True))
 
 
 def keyboard_sign_in(page, email: str, password: str, next_path: str | None = None, expect_success: bool = True):

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
+from tests.browser.conftest import follow, press
 
 STAFF_EMAIL, DEMO_PASSWORD = "staff@example.org", "demo-password"  # from portal.demo
 EDUCATOR_EMAIL, EDUCATOR_NAME = "educator@example.org", "Dana Whitfield"  # demo educator: Foundations earned
@@ -35,28 +36,6 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
-
-
-class AxeReport:
-    """Runs axe on many pages in one test and reports every page's violations (and any other problem noted
-    with .note) together at the end, so one finding does not hide the rest of the journey."""
-
-    def __init__(self, assert_accessible):
-        self.assert_accessible = assert_accessible
-        self.failures: list[str] = []
-
-    def check(self, page, label: str) -> None:
-        try:
-            self.assert_accessible(page, label)
-        except AssertionError as error:
-            self.failures.append(str(error))
-
-    def note(self, ok: bool, problem: str) -> None:
-        if not ok:
-            self.failures.append(problem)
-
-    def assert_clean(self) -> None:
-        assert not self.failures, "\n\n".join(self.failures)
 
 
 @pytest.fixture
@@ -89,16 +68,6 @@ def new_page(browser, live_server):
         context.close()
         found += problems
     assert not found, "Problems seen in the browser:\n" + "\n".join(found)
-
-
-def follow(page, locator) -> None:
-    """Activate a link or button with the keyboard (focus, Enter) and wait for the page it loads."""
-    with page.expect_navigation():
-        locator.press("Enter")
-
-
-def press(page, name: str) -> None:
-    follow(page, page.get_by_role("button", name=name, exact=True))
 
 
 def subnav(page, label: str):
@@ -191,9 +160,9 @@ def invitation_link(body: str) -> str:
 
 
 def test_staff_build_a_cohort_and_an_invited_member_joins(
-    page, phone_page, new_page, live_app, sign_in, assert_accessible, tmp_path
+    page, phone_page, new_page, live_app, sign_in, axe, tmp_path
 ):
-    axe = AxeReport(assert_accessible)
+
     today = datetime.now(UTC).date()  # the portal counts days in UTC
     cohort_name = f"Broadband Leaders {RUN}"
     starts, ends, due = today - timedelta(days=7), today + timedelta(days=300), today + timedelta(days=90)

@@ -26,6 +26,7 @@ from portal.extensions import db
 from portal.reviews.models import Assignment, AssignmentState, ReviewerProfile, reviewer_stacks
 from portal.reviews.services import ensure_profile
 from portal.submissions.models import Version
+from tests.browser.conftest import follow, press
 
 PLAN_URL = "/stacks/digital-equity/district-plan"
 PLAN_TITLE = "Creating a District Plan for Digital Equity"
@@ -115,23 +116,6 @@ def reviewer_page(browser, live_server):
     assert not problems, "Problems seen in the reviewer's browser:\n" + "\n".join(problems)
 
 
-class AxeReport:
-    """Runs axe on many pages and reports every page's violations together at the end."""
-
-    def __init__(self, assert_accessible):
-        self.assert_accessible = assert_accessible
-        self.failures: list[str] = []
-
-    def check(self, page, label: str) -> None:
-        try:
-            self.assert_accessible(page, label)
-        except AssertionError as error:
-            self.failures.append(str(error))
-
-    def assert_clean(self) -> None:
-        assert not self.failures, "\n\n".join(self.failures)
-
-
 # --- page helpers ----------------------------------------------------------------------------------------------
 
 
@@ -149,16 +133,6 @@ def choose(page, part: int, label: str) -> None:
     radio.focus()
     page.keyboard.press("Space")
     expect(radio).to_be_checked()
-
-
-def follow(page, locator) -> None:
-    """Activate a link or button with the keyboard (focus, Enter) and wait for the page it loads."""
-    with page.expect_navigation():
-        locator.press("Enter")
-
-
-def press(page, button_name: str) -> None:
-    follow(page, page.get_by_role("button", name=button_name, exact=True))
 
 
 def feedback_box(page, part: int):
@@ -189,10 +163,10 @@ def assert_reviewer_hidden(page, reviewer, where: str) -> None:
 
 
 def test_a_submission_is_reviewed_revised_and_earned(
-    page, reviewer_page, phone_page, accounts_for_review, live_app, sign_in, assert_accessible
+    page, reviewer_page, phone_page, accounts_for_review, live_app, sign_in, axe
 ):
     educator, reviewer = accounts_for_review
-    axe = AxeReport(assert_accessible)
+
     me = page  # the educator's browser
     them = reviewer_page
 

@@ -3,7 +3,6 @@ counter, the problem list, the prerequisite notice, keyboard-only use, two tabs,
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 STACK_URL = "/stacks/digital-equity"
@@ -80,28 +79,6 @@ def assert_focus_visible(page) -> None:
     state = page.evaluate(FOCUS_VISIBLE_JS)
     assert state["focusVisible"], f"the focused element does not match :focus-visible: {state['desc']}"
     assert state["outline"] or state["shadow"], f"no visible focus indicator on the focused element: {state['desc']}"
-
-
-class AxeReport:
-    """Runs axe on many pages in one test and reports every page's violations together at the end."""
-
-    def __init__(self, assert_accessible):
-        self.assert_accessible = assert_accessible
-        self.failures: list[str] = []
-
-    def check(self, page, label: str) -> None:
-        try:
-            self.assert_accessible(page, label)
-        except AssertionError as error:
-            self.failures.append(str(error))
-
-    def assert_clean(self) -> None:
-        assert not self.failures, "\n\n".join(self.failures)
-
-
-@pytest.fixture
-def axe(assert_accessible):
-    return AxeReport(assert_accessible)
 
 
 # --- a. the whole journey ----------------------------------------------------------------------------------
