@@ -15,6 +15,7 @@ class KeysetPage:
     rows: list
     newer: int | None  # pass as ?after= for the page of newer rows, None on the first page
     older: int | None  # pass as ?before= for the page of older rows, None on the last page
+    is_newest: bool  # no cursor was given: this is the list's first page
 
 
 def newest_first(
@@ -32,10 +33,12 @@ def newest_first(
         rows = db.session.execute(query.order_by(key.desc()).limit(per_page + 1)).all()
         has_older, rows = len(rows) > per_page, rows[:per_page]
         has_newer = before is not None
+    is_newest = before is None and after is None
     if not rows:
-        return KeysetPage(rows=[], newer=None, older=None)
+        return KeysetPage(rows=[], newer=None, older=None, is_newest=is_newest)
     return KeysetPage(
         rows=rows,
         newer=id_of(rows[0]) if has_newer else None,
         older=id_of(rows[-1]) if has_older else None,
+        is_newest=is_newest,
     )
