@@ -231,8 +231,9 @@ def fresh_database(kind: str, size: int, args) -> tuple[str, callable]:
             Path(str(path) + suffix).unlink(missing_ok=True)
 
         def remove() -> None:
-            if not args.keep:
-                path.unlink(missing_ok=True)
+            if not args.keep:  # WAL mode leaves -wal and -shm files beside the database
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    Path(str(path) + suffix).unlink(missing_ok=True)
 
         return f"sqlite:///{path}", remove
     name = f"portal_bench_{size}"
