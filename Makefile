@@ -17,6 +17,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(VENV)/bin/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# Mailed links and issued credentials point at the address the demo is served on.
+run: export PORTAL_URL ?= http://127.0.0.1:$(or $(PORT),5000)
 run: venv
 	flask --app wsgi db upgrade
 	flask --app wsgi demo

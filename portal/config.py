@@ -52,7 +52,8 @@ class Config:
     COACHING_AFTER_NOT_YET = _env_int("COACHING_AFTER_NOT_YET", 3)
     COHORT_MIN_GROUP = _env_int("COHORT_MIN_GROUP", 10)
     INVITATION_DAYS = _env_int("INVITATION_DAYS", 7)
-    # Links in mail sent outside a request (invitations from a CLI import, the demo) start with this.
+    # The portal's public address: every mailed link and every issued credential is built from it,
+    # never from a request's Host header. `make run` sets it from its port.
     PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:5000")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")  # unset: messages are printed on the console

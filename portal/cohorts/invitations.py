@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import select, update
 
 from portal import audit
@@ -14,6 +14,7 @@ from portal.accounts import services as accounts
 from portal.audit import utcnow
 from portal.cohorts.models import Cohort, Invitation
 from portal.extensions import db
+from portal.links import public_url
 from portal.notifications.services import queue_email
 
 # An argon2 hash never starts with "!", so this can never verify: the account cannot sign in yet.
@@ -49,18 +50,8 @@ def invitation_days() -> int:
     return int(current_app.config.get("INVITATION_DAYS", 7))
 
 
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for an email. In a request it uses the request's host; elsewhere (a command, the demo
-    seed) SERVER_NAME when set, else PORTAL_URL (default http://localhost:5000)."""
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
-        return url_for(endpoint, _external=True, **values)
-    base = current_app.config.get("PORTAL_URL", "http://localhost:5000")
-    with current_app.test_request_context("/", base_url=base):
-        return url_for(endpoint, _external=True, **values)
-
-
 def invitation_url(token: str) -> str:
-    return external_url("cohorts.accept_invitation", token=token)
+    return public_url("cohorts.accept_invitation", token=token)
 
 
 def invite(*, user, cohort: Cohort, actor) -> Invitation:

@@ -12,11 +12,12 @@ from portal.accounts.models import User
 from portal.accounts.services import get_or_create_organization
 from portal.audit import utcnow
 from portal.cohorts import roster
-from portal.cohorts.invitations import external_url, has_password, invite, unusable_password
+from portal.cohorts.invitations import has_password, invite, unusable_password
 from portal.cohorts.models import Cohort, Invitation, Membership, ProfileAnswer, RosterImport
 from portal.cohorts.profile import active_fields
 from portal.cohorts.roster import Action, RosterPlan
 from portal.extensions import db
+from portal.links import public_url
 from portal.notifications.services import queue_email
 
 IMPORT_LIFETIME = timedelta(hours=24)
@@ -133,7 +134,7 @@ def _set_membership(cohort: Cohort, user: User, role: str, actor, action: Action
 
 
 def _tell_added(user: User, cohort: Cohort) -> None:
-    link = external_url("cohorts.mine")
+    link = public_url("cohorts.mine")
     queue_email(
         to=user.email, subject=f"You have been added to {cohort.name}", kind="cohort.member_added",
         body=f"Hello {user.name},\n\nYou have been added to the cohort “{cohort.name}” on the Micro-credential "

@@ -99,7 +99,9 @@ def live_server(live_app):
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    url = f"http://127.0.0.1:{server.server_port}"
+    live_app.config["PORTAL_URL"] = url  # mailed links and credentials point at this server
+    yield url
     server.shutdown()
     thread.join(timeout=10)
     server.server_close()

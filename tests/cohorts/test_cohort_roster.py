@@ -193,7 +193,7 @@ def test_add_and_remove_a_member_by_hand(client, login_as, staff, cohort):
 
 def invitation_link() -> str:
     body = db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.kind == "cohort.invitation"))
-    return re.search(r"http://localhost(/invitations/\S+)", body).group(1)
+    return re.search(r"http://127\.0\.0\.1:5000(/invitations/\S+)", body).group(1)
 
 
 @pytest.fixture
