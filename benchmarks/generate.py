@@ -82,7 +82,7 @@ def generate(params: Params, *, log=print) -> dict[str, int]:
     from portal.catalog.loader import bundled_stack_paths, load_stack
     from portal.catalog.models import Stack
     from portal.catalog.services import sync_stack
-    from portal.cohorts.profile import PREFER_NOT, seed_profile_fields
+    from portal.cohorts.profile import seed_profile_fields
     from portal.extensions import db
     from portal.reviews import routing
 
@@ -171,10 +171,32 @@ def generate(params: Params, *, log=print) -> dict[str, int]:
         rows.add("reviewer_profiles", user_id=user_id, is_active=user_id not in paused,
                  capacity=max(builder.capacity[user_id], load), last_assigned_at=builder.last_assigned.get(user_id))
 
-    # Cohorts: the benchmark cohort with --cohort-members members, the other educators in a few more.
-    people = [e.id for e in educators]
+    _add_cohorts(rows, rng, now, people=[e.id for e in educators], credentials=credentials, stack_id=stacks[0],
+                 fields=fields, cohort_members=params.cohort_members)
+
+    planned = time.perf_counter()
+    order = [t.name for t in db.metadata.sorted_tables]
+    for name in order:
+        data = rows.rows.get(name)
+        if not data:
+            continue
+        for i in range(0, len(data), CHUNK):
+            db.session.execute(insert(meta[name]), data[i:i + CHUNK])
+    db.session.commit()
+    finish_database()
+    counts = {name: db.session.scalar(select(func.count()).select_from(meta[name])) for name in order}
+    log(f"planned in {planned - started:.1f}s, inserted in {time.perf_counter() - planned:.1f}s")
+    return counts
+
+
+def _add_cohorts(rows: Rows, rng: random.Random, now, *, people: list[int], credentials: list[dict], stack_id: int,
+                 fields, cohort_members: int) -> None:
+    """The benchmark cohort with cohort_members members, the other educators in a few more; and the
+    self-reported profile answers of every educator."""
+    from portal.cohorts.profile import PREFER_NOT
+
     rng.shuffle(people)
-    size = min(params.cohort_members, len(people))
+    size = min(cohort_members, len(people))
     groups = [people[:size]]
     rest = people[size:]
     per = -(-len(rest) // OTHER_COHORTS) if rest else 0
@@ -184,7 +206,7 @@ def generate(params: Params, *, log=print) -> dict[str, int]:
         cohort_id = rows.add(
             "cohorts", name="Digital Equity Leaders (benchmark)" if main else f"District Cohort {index}",
             program="Digital Equity", description="Generated for the benchmarks.", starts_on=date(now.year - 1, 9, 1),
-            ends_on=date(now.year + 1, 6, 30), stack_id=stacks[0], created_at=now - timedelta(days=400),
+            ends_on=date(now.year + 1, 6, 30), stack_id=stack_id, created_at=now - timedelta(days=400),
             updated_at=now - timedelta(days=400),
         )
         chosen = credentials if main or index % 2 else credentials[:3]
@@ -206,20 +228,6 @@ def generate(params: Params, *, log=print) -> dict[str, int]:
             if rng.random() < 0.65:
                 value = rng.choice(choices) if choices else PREFER_NOT
                 rows.add("profile_answers", user_id=user_id, field_id=field_id, value=value, updated_at=now)
-
-    planned = time.perf_counter()
-    order = [t.name for t in db.metadata.sorted_tables]
-    for name in order:
-        data = rows.rows.get(name)
-        if not data:
-            continue
-        for i in range(0, len(data), CHUNK):
-            db.session.execute(insert(meta[name]), data[i:i + CHUNK])
-    db.session.commit()
-    finish_database()
-    counts = {name: db.session.scalar(select(func.count()).select_from(meta[name])) for name in order}
-    log(f"planned in {planned - started:.1f}s, inserted in {time.perf_counter() - planned:.1f}s")
-    return counts
 
 
 def print_summary(counts: dict[str, int], seconds: float, *, schema_line: str, out=sys.stdout) -> None:
