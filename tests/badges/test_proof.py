@@ -87,7 +87,9 @@ def test_an_undefined_term_is_refused_not_silently_unsigned(loader, key_pair):
 def test_a_context_that_is_not_bundled_is_never_fetched(key_pair):
     document = read("unsigned.json")  # uses the examples context, which the portal does not ship
     with pytest.raises(proof.ProofError, match="not bundled"):
-        proof.sign(document, private_key=key_pair[0], verification_method="did:example:1#k", created="2024-01-01T00:00:00Z")
+        proof.sign(
+            document, private_key=key_pair[0], verification_method="did:example:1#k", created="2024-01-01T00:00:00Z",
+        )
 
 
 def test_bundled_contexts_are_exactly_the_published_urls():

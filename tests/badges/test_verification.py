@@ -18,7 +18,8 @@ def test_issued_credentials_and_the_stack_certificate_verify_independently(earn,
     educator = make_user(name="Dana Educator")
     for credential in db.session.scalar(select(Stack)).credentials:
         earn(educator, credential.slug)
-    documents = [row.document_json for row in db.session.scalars(select(IssuedCredential).order_by(IssuedCredential.id))]
+    rows = db.session.scalars(select(IssuedCredential).order_by(IssuedCredential.id))
+    documents = [row.document_json for row in rows]
     assert len(documents) == 6 and documents[-1]["name"] == "Digital Equity"
     results = verify_independently(documents, check_status=True)
     assert results == [{"verified": True, "revoked": False, "error": None}] * 6
@@ -32,7 +33,7 @@ CHANGES = [
     ("a part's result", lambda d: d["credentialSubject"]["result"][0].update(value="Not yet")),
     ("the achievement", lambda d: d["credentialSubject"]["achievement"].update(name="Advanced Digital Equity")),
     ("the creator", lambda d: d["credentialSubject"]["achievement"]["creator"].update(name="Someone")),
-    ("the status index", lambda d: d["credentialStatus"].update(statusListIndex="7", id=d["credentialStatus"]["id"].split("#")[0] + "#7")),
+    ("the status index", lambda d: d["credentialStatus"].update(statusListIndex="7")),
     ("the issuer's name", lambda d: d["issuer"].update(name="Another Portal")),
     ("the proof date", lambda d: d["proof"].update(created="2020-01-01T00:00:00Z")),
 ]
