@@ -121,3 +121,10 @@ def test_the_database_refuses_a_second_row_for_the_same_credential(issued):
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def test_checking_needs_only_the_published_keys(app, client, issued, tmp_path):
+    app.config.update(BADGE_REQUIRE_KEY=True, BADGE_KEY_FILE=str(tmp_path / "gone.txt"))
+    assert services.verify_document(issued.document_json).status == "valid"
+    assert client.get("/badges/status/revocation").status_code == 503  # it cannot be signed without the key
+    assert client.get("/.well-known/did.json").status_code == 200
