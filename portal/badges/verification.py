@@ -4,6 +4,7 @@
 Pure: the caller passes the portal's keys, status list and lookup, so no network and no app are involved.
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,30 @@ def _unknown(problem: str) -> Verification:
     return Verification(signature_ok=False, issued=None, status="unknown", problem=problem)
 
 
+# Bounds on the work a checked file can cause. Canonicalization grows fast with the number of nodes that
+# have no id (blank nodes), so an uploaded file is refused before it is processed if it is far larger than
+# any credential the portal issues (a few kilobytes and about twenty such nodes).
+MAX_DOCUMENT_CHARS = 100_000
+MAX_BLANK_NODES = 200
+MAX_DEPTH = 20
+
+
+def _too_large(document: dict) -> bool:
+    if len(json.dumps(document)) > MAX_DOCUMENT_CHARS:
+        return True
+    blank, stack = 0, [(document, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(node, dict):
+            blank += "id" not in node and "@id" not in node
+            stack.extend((value, depth + 1) for value in node.values())
+        elif isinstance(node, list):
+            stack.extend((value, depth + 1) for value in node)
+    return blank > MAX_BLANK_NODES
+
+
 def _issuer_id(document: dict):
     issuer = document.get("issuer")
     return issuer.get("id") if isinstance(issuer, dict) else issuer
@@ -42,6 +67,8 @@ def check_document(
 ) -> Verification:
     if not isinstance(document, dict):
         return _invalid("This is not a credential: a credential file holds one JSON object.")
+    if _too_large(document):
+        return _invalid("This file is far larger than a credential of this portal, so it was not checked.")
     try:
         shape = proof.check_proof_shape(document.get("proof"))
     except proof.ProofError as error:
