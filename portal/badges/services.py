@@ -188,8 +188,8 @@ def verify_document(document: dict) -> Verification:
     )
 
 
-def _find_by_id(credential_id: str) -> IssuedCredential | None:
+def _find_by_id(credential_id) -> IssuedCredential | None:
     prefix = "urn:uuid:"
-    if not isinstance(credential_id, str) or not credential_id.startswith(prefix):
+    if not isinstance(credential_id, str) or not credential_id.startswith(prefix) or len(credential_id) > 45:
         return None
     return db.session.scalar(select(IssuedCredential).where(IssuedCredential.uuid == credential_id[len(prefix):]))

@@ -17,7 +17,7 @@ from portal.badges import proof
 @dataclass(frozen=True)
 class Verification:
     signature_ok: bool
-    issued: object | None  # the IssuedCredential with the document's id, when the portal has it
+    issued: object | None  # the IssuedCredential with the document's id, when the portal has one (any status)
     status: str  # 'valid', 'revoked', 'unknown' (not issued by this portal) or 'invalid'
     revoked_at: datetime | None = None
     revoked_reason: str | None = None
@@ -28,8 +28,8 @@ def _invalid(problem: str, signature_ok: bool = False, issued=None) -> Verificat
     return Verification(signature_ok=signature_ok, issued=issued, status="invalid", problem=problem)
 
 
-def _unknown(problem: str) -> Verification:
-    return Verification(signature_ok=False, issued=None, status="unknown", problem=problem)
+def _unknown(problem: str, issued=None) -> Verification:
+    return Verification(signature_ok=False, issued=issued, status="unknown", problem=problem)
 
 
 # Bounds on the work a checked file can cause. Canonicalization grows fast with the number of nodes that
@@ -69,23 +69,25 @@ def check_document(
         return _invalid("This is not a credential: a credential file holds one JSON object.")
     if _too_large(document):
         return _invalid("This file is far larger than a credential of this portal, so it was not checked.")
+    # The credential its id names, if any: reported whatever the verdict, never trusted without a good one.
+    issued = find_issued(document.get("id"))
     try:
         shape = proof.check_proof_shape(document.get("proof"))
     except proof.ProofError as error:
-        return _invalid(str(error))
+        return _invalid(str(error), issued=issued)
     method = shape["verificationMethod"]
     if _issuer_id(document) != did or not method.startswith(did + "#"):
-        return _unknown("This credential was not issued by this portal.")
+        return _unknown("This credential was not issued by this portal.", issued)
     public_key = keys.get(method[len(did) + 1:])
     if public_key is None:
-        return _unknown("This credential names a signing key this portal never published.")
+        return _unknown("This credential names a signing key this portal never published.", issued)
     try:
         genuine = proof.verify(document, public_key)
     except proof.ProofError as error:
-        return _invalid(str(error))
+        return _invalid(str(error), issued=issued)
     if not genuine:
-        return _invalid("The signature does not match: the credential was changed after it was issued.")
-    issued = find_issued(document.get("id"))
+        return _invalid("The signature does not match: the credential was changed after it was issued.",
+                        issued=issued)
     if issued is None:
         return Verification(
             signature_ok=True, issued=None, status="unknown",

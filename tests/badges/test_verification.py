@@ -64,6 +64,7 @@ def test_a_changed_field_fails_our_check(issued_document, label, change):
     change(issued_document)
     verification = services.verify_document(issued_document)
     assert verification.status == "invalid" and verification.signature_ok is False
+    assert verification.issued.uuid == issued_document["id"].removeprefix("urn:uuid:")  # named, not vouched for
     assert verification.problem == "The signature does not match: the credential was changed after it was issued."
 
 
