@@ -113,7 +113,7 @@ def _page(certificate: Certificate):
         canvas.rect(MARGIN + 9, MARGIN + 9, width - 2 * MARGIN - 18, height - 2 * MARGIN - 18)
         if certificate.badge_png:
             badge = ImageReader(io.BytesIO(certificate.badge_png))
-            canvas.drawImage(badge, 0.8 * inch, height / 2 - 0.4 * inch, 1.6 * inch, 1.6 * inch, mask="auto")
+            canvas.drawImage(badge, 0.8 * inch, height - 3.9 * inch, 1.6 * inch, 1.6 * inch, mask="auto")
         _draw_qr(canvas, certificate.verify_url, x=width - 0.8 * inch - QR_SIZE, y=0.85 * inch)
         _draw_footer(canvas, certificate)
         canvas.restoreState()
