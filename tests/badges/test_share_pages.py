@@ -4,54 +4,33 @@ import html
 import io
 import json
 import re
-import uuid
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
+from portal.badges import services, sharing
 from portal.badges.baking import unbake
 from portal.badges.links import public_page_url
 from portal.badges.models import IssuedCredential, Kind
 from portal.badges.sharing import issued_for_version
+from portal.catalog.models import Credential
 from portal.extensions import db
-from portal.submissions.models import State
+from portal.notifications.models import Notice, OutboxMessage
 
 ISSUER = "Equity & Access Academy"
 
 
-def document_for(issued_id: str, title: str) -> str:
-    # Stored as issued: odd spacing and non-ASCII must come back byte for byte.
-    return json.dumps({
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "id": f"urn:uuid:{issued_id}",
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "name": title,
-        "issuer": {"id": "did:web:portal.example.org", "type": ["Profile"], "name": ISSUER},
-        "credentialSubject": {"identifier": [{"identityType": "name", "identityHash": "Zoë Ortiz"}]},
-        "proof": {"proofValue": "z3FXQ"},
-    }, ensure_ascii=False, indent=1)
-
-
 @pytest.fixture
-def make_issued(make_submission, make_user):
-    """An earned Foundations submission and its issued credential (issued by the services when they do)."""
+def make_issued(app, earn, make_user):
+    """Foundations earned through the real review flow, with the credential the portal issued for it."""
+    app.config["BADGE_ISSUER_NAME"] = ISSUER
 
     def make(educator=None, **changes):
-        educator = educator or make_user(name="Zoë O'Ortiz")
-        submission = make_submission(educator, "foundations", State.EARNED)
-        version = submission.current_version
-        issued = issued_for_version(version)
-        if issued is None:
-            token = uuid.uuid4()
-            issued = IssuedCredential(
-                uuid=str(token), earner_id=educator.id, credential_id=submission.credential_id,
-                stack_id=submission.credential.stack_id, version_id=version.id, kind=Kind.CREDENTIAL,
-                issued_at=datetime(2026, 3, 9, 14, 0), document=document_for(str(token), submission.credential.title),
-                status_index=uuid.uuid4().int % 131072, share_token=uuid.uuid4().hex,
-            )
-            db.session.add(issued)
+        submission = earn(educator or make_user(name="Zoë O'Ortiz"))
+        issued = issued_for_version(submission.current_version)
         for key, value in changes.items():
             setattr(issued, key, value)
         db.session.commit()
@@ -165,12 +144,12 @@ def test_version_page_shows_date_and_panel_to_the_earner_only(client, login_as, 
     path = f"/submissions/{issued.version.submission_id}/versions/{issued.version.number}"
     login_as(issued.earner)
     page = client.get(path).get_data(as_text=True)
-    assert "you have earned this micro-credential on <time" in page
+    assert 'Earned on <time datetime="2026-03-09T14:00:00Z">9 March 2026</time>.' in page
     assert 'id="share-heading">Share</h2>' in page
     assert f'name="next" value="{path}"' in page
     login_as(make_user(roles=("staff",)))
     page = client.get(path).get_data(as_text=True)
-    assert "you have earned this micro-credential on <time" in page
+    assert 'Earned on <time datetime="2026-03-09T14:00:00Z">9 March 2026</time>.' in page
     assert 'id="share-heading"' not in page
     assert "/my/credentials/" not in page
 
@@ -194,3 +173,108 @@ def test_badge_image_is_public_png_for_credential_and_stack(client, stack):
         assert "public" in response.headers["Cache-Control"]
     assert client.get("/badges/digital-equity/nope.png").status_code == 404
     assert client.get("/badges/nope.png").status_code == 404
+
+
+def test_downloaded_json_verifies_with_the_published_key(client, login_as, make_issued):
+    issued = make_issued()
+    login_as(issued.earner)
+    document = json.loads(client.get(f"/my/credentials/{issued.id}/credential.json").data)
+    verification = services.verify_document(document)
+    assert (verification.signature_ok, verification.status) == (True, "valid")
+    assert issued.earner.email not in json.dumps(document)
+
+
+def test_visibility_switch_shows_then_hides_the_public_page(client, login_as, make_issued):
+    issued = make_issued()
+    login_as(issued.earner)
+    response = client.post(f"/my/credentials/{issued.id}/visibility", data={"public": "1"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Your public page is now visible: anyone with its link can see and check this credential." in page
+    assert "Your public page is visible." in page
+    assert 'name="public" value="0"' in page
+    db.session.refresh(issued)
+    assert issued.is_public is True
+
+    response = client.post(f"/my/credentials/{issued.id}/visibility", data={"public": "0"}, follow_redirects=True)
+    assert "Your public page is now hidden" in response.get_data(as_text=True)
+    db.session.refresh(issued)
+    assert issued.is_public is False
+
+
+def test_visibility_switch_refuses_other_values(client, login_as, make_issued):
+    issued = make_issued()
+    login_as(issued.earner)
+    assert client.post(f"/my/credentials/{issued.id}/visibility", data={"public": "yes"}).status_code == 400
+    db.session.refresh(issued)
+    assert issued.is_public is False
+
+
+@pytest.mark.parametrize(("copied", "message"), [
+    ("1", "Your public page is now visible and the link is copied."),
+    ("", "Your public page is now visible: copy the link below."),
+])
+def test_copy_link_makes_the_page_visible_first_and_says_so(client, login_as, make_issued, copied, message):
+    issued = make_issued()
+    login_as(issued.earner)
+    back = f"/submissions/{issued.version.submission_id}/versions/{issued.version.number}"
+    response = client.post(f"/my/credentials/{issued.id}/copy-link", data={"next": back, "copied": copied})
+    assert response.headers["Location"] == f"{back}#share"
+    page = client.get(back).get_data(as_text=True)
+    assert message in page
+    assert "Your public page is visible." in page
+    db.session.refresh(issued)
+    assert issued.is_public is True
+
+
+def test_share_buttons_never_return_to_another_site(client, login_as, make_issued):
+    issued = make_issued()
+    login_as(issued.earner)
+    response = client.post(f"/my/credentials/{issued.id}/copy-link", data={"next": "https://evil.example/"})
+    assert response.headers["Location"] == f"/my/credentials/{issued.id}#share"
+
+
+def test_linkedin_button_makes_the_page_visible_then_goes_to_linkedin(client, login_as, make_issued):
+    issued = make_issued()
+    login_as(issued.earner)
+    page = page_of(client, issued)
+    assert f'action="/my/credentials/{issued.id}/linkedin"' in page  # hidden page: a form, not a bare link
+    response = client.post(f"/my/credentials/{issued.id}/linkedin")
+    assert response.status_code == 303
+    db.session.refresh(issued)
+    assert response.headers["Location"] == sharing.linkedin_url(issued)
+    assert issued.is_public is True
+    assert "made visible so that the link on LinkedIn works" in page_of(client, issued)
+
+
+def test_earned_notice_and_email_link_to_the_share_panel(app, make_issued):
+    issued = make_issued()
+    version = issued.version
+    path = f"/submissions/{version.submission_id}/versions/{version.number}#share"
+    notice = db.session.scalar(select(Notice).where(Notice.user_id == issued.earner_id, Notice.text.like("%earned%")))
+    assert (notice.text, notice.link) == ("“Foundations of Digital Equity: Understanding the Homework Gap” was earned.",
+                                          path)
+    mail = db.session.scalar(select(OutboxMessage).where(
+        OutboxMessage.to_address == issued.earner.email, OutboxMessage.subject.like("Review complete:%")))
+    assert app.config["PORTAL_URL"].rstrip("/") + path in mail.body
+    assert "share panel" in mail.body
+
+
+def test_stack_credential_has_its_page_panel_notice_and_certificate(client, login_as, earn, make_user, stack):
+    educator = make_user(name="Stacy Stack")
+    for credential in db.session.scalars(select(Credential).order_by(Credential.position)).all():
+        earn(educator, credential.slug)
+    stack_issued = db.session.scalar(select(IssuedCredential).where(
+        IssuedCredential.earner_id == educator.id, IssuedCredential.kind == Kind.STACK))
+    assert stack_issued is not None
+    notice = db.session.scalar(select(Notice).where(Notice.link == f"/my/credentials/{stack_issued.id}#share"))
+    assert notice.text == "You hold every credential of “Digital Equity”: the stack credential was issued."
+    login_as(educator)
+    page = page_of(client, stack_issued)
+    assert 'id="share-heading">Share</h2>' in page
+    assert 'src="/badges/digital-equity.png"' in page
+    response = client.get(f"/my/credentials/{stack_issued.id}/certificate.pdf")
+    assert response.headers["Content-Disposition"] == "attachment; filename=digital-equity-certificate.pdf"
+    text = " ".join(PdfReader(io.BytesIO(response.data)).pages[0].extract_text().split())
+    assert "has earned the stack credential" in text
+    assert "Foundations of Digital Equity: Understanding the Homework Gap Earned" in text
+    assert unbake(client.get(f"/my/credentials/{stack_issued.id}/badge.png").data) == stack_issued.document
