@@ -3,7 +3,8 @@
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
-ADD_TO_PROFILE = "https://www.linkedin.com/profile/add"
+LINKEDIN_ORIGIN = "https://www.linkedin.com"
+ADD_TO_PROFILE = f"{LINKEDIN_ORIGIN}/profile/add"
 
 
 def add_to_profile_url(*, name: str, organization: str, issued_at: datetime, cert_url: str, cert_id: str) -> str:

@@ -10,11 +10,16 @@ from sqlalchemy.orm import selectinload
 from portal.badges.baking import bake
 from portal.badges.certificate import Certificate, certificate_pdf
 from portal.badges.images import badge_png
-from portal.badges.linkedin import add_to_profile_url
+from portal.badges.linkedin import LINKEDIN_ORIGIN, add_to_profile_url
 from portal.badges.links import public_page_url
 from portal.badges.models import IssuedCredential, Kind
 from portal.catalog.models import Credential, Stack
 from portal.extensions import db
+from portal.security import CONTENT_SECURITY_POLICY
+
+# The share panel's LinkedIn button posts to the portal, which redirects to LinkedIn; browsers hold that
+# redirect to the form-action of the page holding the form, so pages with the panel allow LinkedIn too.
+SHARE_PAGE_POLICY = CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {LINKEDIN_ORIGIN}")
 
 # The media type of a JSON-LD document; wallets read it, and browsers save it as the .json it is named.
 CREDENTIAL_MEDIA_TYPE = "application/ld+json"

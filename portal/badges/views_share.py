@@ -43,8 +43,9 @@ def mine():
 @login_required
 def earned(issued_id: int):
     issued = _load(issued_id, permissions.can_view_issued_credential)
-    return render_template("badges/earned.html", issued=issued, results=sharing.results(issued),
+    page = render_template("badges/earned.html", issued=issued, results=sharing.results(issued),
                            share=sharing.share_context(issued, url_for("badges.earned", issued_id=issued.id)))
+    return page, {"Content-Security-Policy": sharing.SHARE_PAGE_POLICY}
 
 
 @bp.get("/my/credentials/<int:issued_id>/credential.json")

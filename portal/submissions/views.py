@@ -231,8 +231,9 @@ def version(submission_id: int, number: int):
     if issued is not None and permissions.can_share_credential(current_user, issued):
         back = url_for("submissions.version", submission_id=submission.id, number=number)
         share = sharing.share_context(issued, back)
-    return render_template("submissions/version.html", submission=submission, version=version, review=review,
+    page = render_template("submissions/version.html", submission=submission, version=version, review=review,
                            issued=issued, share=share)
+    return page, ({"Content-Security-Policy": sharing.SHARE_PAGE_POLICY} if share else {})
 
 
 @bp.post("/submissions/<int:submission_id>/revise")

@@ -278,3 +278,14 @@ def test_stack_credential_has_its_page_panel_notice_and_certificate(client, logi
     assert "has earned the stack credential" in text
     assert "Foundations of Digital Equity: Understanding the Homework Gap Earned" in text
     assert unbake(client.get(f"/my/credentials/{stack_issued.id}/badge.png").data) == stack_issued.document
+
+
+def test_only_pages_with_the_share_panel_let_forms_go_on_to_linkedin(client, login_as, make_issued):
+    issued = make_issued()
+    login_as(issued.earner)
+    allowed = "form-action 'self' https://www.linkedin.com"
+    assert allowed in client.get(f"/my/credentials/{issued.id}").headers["Content-Security-Policy"]
+    version_page = f"/submissions/{issued.version.submission_id}/versions/{issued.version.number}"
+    assert allowed in client.get(version_page).headers["Content-Security-Policy"]
+    assert "form-action 'self';" in client.get("/my").headers["Content-Security-Policy"]
+    assert "form-action 'self';" in client.get("/my/credentials").headers["Content-Security-Policy"]
