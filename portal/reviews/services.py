@@ -15,6 +15,7 @@ from portal.accounts.models import User
 from portal.audit import utcnow
 from portal.badges import notices as badge_notices
 from portal.badges import services as badges
+from portal.badges.keys import IssuerKeyMissing
 from portal.extensions import db
 from portal.notifications import services as notifications
 from portal.reviews import routing
@@ -190,7 +191,7 @@ def _decide(version: Version, results: dict[str, str | None], *, actor) -> None:
     state = outcome(results)
     submission = version.submission
     submissions.transition(submission, state, actor=actor)
-    issued = badges.issue_for_version(version=version)  # in this transaction: no decision without its credential
+    issued = _issue_credential(version)
     for assignment in version_assignments(version):
         if assignment.is_open:
             _close(assignment, AssignmentState.RELEASED)
@@ -207,6 +208,18 @@ def _decide(version: Version, results: dict[str, str | None], *, actor) -> None:
         email_body=f"{text}\n\nRead the result and feedback for every part in the portal.",
         kind="submission.decided",
     )
+
+
+def _issue_credential(version: Version):
+    """In the decision's transaction: an earned decision is never recorded without its signed credential.
+    Returns the credential issued now (None when nothing was issued)."""
+    try:
+        return badges.issue_for_version(version=version)
+    except IssuerKeyMissing as missing:
+        raise ReviewError(
+            "The decision was not recorded: the portal cannot sign the credential because it has no issuer key. "
+            "Tell the program staff; once they have made one, confirm again."
+        ) from missing
 
 
 def adjudicate(*, staff, version: Version, entries: dict[str, tuple[str | None, str]]) -> Review:
