@@ -289,3 +289,17 @@ def test_only_pages_with_the_share_panel_let_forms_go_on_to_linkedin(client, log
     assert allowed in client.get(version_page).headers["Content-Security-Policy"]
     assert "form-action 'self';" in client.get("/my").headers["Content-Security-Policy"]
     assert "form-action 'self';" in client.get("/my/credentials").headers["Content-Security-Policy"]
+
+
+def test_my_credentials_costs_the_same_queries_for_one_or_many(client, login_as, earn, make_user, count_queries):
+    educator = make_user()
+    earn(educator, "foundations")
+    login_as(educator)
+    with count_queries() as one:
+        assert client.get("/my/credentials").status_code == 200
+    earn(educator, "identifying-challenges")
+    earn(educator, "engaging-stakeholders")
+    with count_queries() as three:
+        page = client.get("/my/credentials").get_data(as_text=True)
+    assert page.count('href="/my/credentials/') == 3
+    assert three[0] == one[0]
