@@ -75,7 +75,6 @@ def live_app(tmp_path_factory):
         # Its own SQLite file: the server thread must never share the database the other tests empty.
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'browser.db'}",
         "UPLOAD_FOLDER": str(tmp / "uploads"),
-        "BADGE_KEY_FILE": str(tmp / "badge-issuer-key.txt"),  # never the developer's instance/ key
         "WTF_CSRF_ENABLED": True,
         "AUTOSAVE_SECONDS": 1,
         # Every test signs in from 127.0.0.1; the sign-in rate limits are tested elsewhere.
