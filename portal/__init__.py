@@ -12,6 +12,7 @@ from portal.audit import utcnow
 from portal.badges import cli as badges_cli
 from portal.badges import views as badges_views
 from portal.badges import views_public as badges_public_views  # noqa: F401 -- adds its routes to badges_views.bp
+from portal.badges import views_share as badges_share_views  # noqa: F401 -- adds its routes to badges_views.bp
 from portal.catalog import cli as catalog_cli
 from portal.catalog import views as catalog_views
 from portal.cohorts import views as cohorts_views

@@ -74,6 +74,16 @@ def require_reviewer(view):
     return wrapped
 
 
+def can_view_issued_credential(user, issued) -> bool:
+    """Only the earner opens the page of an issued credential (anyone else: 404). Staff use the staff list."""
+    return bool(user.is_authenticated and issued.earner_id == user.id)
+
+
+def can_share_credential(user, issued) -> bool:
+    """The earner shares (links, downloads, the public switch) while the credential is not revoked."""
+    return can_view_issued_credential(user, issued) and not issued.is_revoked
+
+
 TEMPLATE_PREDICATES = {
     "is_staff": is_staff,
     "can_view_submission": can_view_submission,
@@ -81,4 +91,6 @@ TEMPLATE_PREDICATES = {
     "can_withdraw_submission": can_withdraw_submission,
     "can_review": can_review,
     "is_reviewer": is_reviewer,
+    "can_view_issued_credential": can_view_issued_credential,
+    "can_share_credential": can_share_credential,
 }

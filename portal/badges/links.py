@@ -36,5 +36,7 @@ def stack_page_url(stack) -> str:
 
 
 def achievement_image_url(*, credential=None, stack=None) -> str:
-    """The badge image of a credential or stack. One plain image for now; the rendered badges replace it."""
-    return public_url("static", filename="badges/badge.png")
+    """The badge image of a credential, or of the stack when no credential is given (views_share.image)."""
+    if credential is not None:
+        return public_url("badges.image", stack_slug=credential.stack.slug, credential_slug=credential.slug)
+    return public_url("badges.image", stack_slug=stack.slug)

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from portal import audit
 from portal.accounts.models import User
 from portal.audit import utcnow
+from portal.badges import notices as badge_notices
 from portal.badges import services as badges
 from portal.badges.keys import IssuerKeyMissing
 from portal.extensions import db
@@ -190,12 +191,15 @@ def _decide(version: Version, results: dict[str, str | None], *, actor) -> None:
     state = outcome(results)
     submission = version.submission
     submissions.transition(submission, state, actor=actor)
-    _issue_credential(version)
+    issued = _issue_credential(version)
     for assignment in version_assignments(version):
         if assignment.is_open:
             _close(assignment, AssignmentState.RELEASED)
+    if state == State.EARNED:
+        badge_notices.tell_earned(version=version, issued=issued)
+        return
     title = submission.credential.title
-    text = f"“{title}” was earned." if state == State.EARNED else f"“{title}”: a reviewer marked some parts Not yet."
+    text = f"“{title}”: a reviewer marked some parts Not yet."
     notifications.notify(
         user=submission.educator,
         text=text,
@@ -206,10 +210,11 @@ def _decide(version: Version, results: dict[str, str | None], *, actor) -> None:
     )
 
 
-def _issue_credential(version: Version) -> None:
-    """In the decision's transaction: an earned decision is never recorded without its signed credential."""
+def _issue_credential(version: Version):
+    """In the decision's transaction: an earned decision is never recorded without its signed credential.
+    Returns the credential issued now (None when nothing was issued)."""
     try:
-        badges.issue_for_version(version=version)
+        return badges.issue_for_version(version=version)
     except IssuerKeyMissing as missing:
         raise ReviewError(
             "The decision was not recorded: the portal cannot sign the credential because it has no issuer key. "

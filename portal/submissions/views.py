@@ -3,6 +3,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import CombinedMultiDict
 
 from portal import permissions
+from portal.badges import sharing
 from portal.catalog.services import get_credential_or_404
 from portal.extensions import db
 from portal.permissions import signed_in_user
@@ -225,7 +226,14 @@ def version(submission_id: int, number: int):
     if version is None:
         abort(404)
     review = reviews.deciding_review(version)
-    return render_template("submissions/version.html", submission=submission, version=version, review=review)
+    issued = sharing.issued_for_version(version) if version.state == State.EARNED else None
+    share = None
+    if issued is not None and permissions.can_share_credential(current_user, issued):
+        back = url_for("submissions.version", submission_id=submission.id, number=number)
+        share = sharing.share_context(issued, back)
+    page = render_template("submissions/version.html", submission=submission, version=version, review=review,
+                           issued=issued, share=share)
+    return page, ({"Content-Security-Policy": sharing.SHARE_PAGE_POLICY} if share else {})
 
 
 @bp.post("/submissions/<int:submission_id>/revise")
