@@ -9,6 +9,8 @@ from portal import demo
 from portal.accounts import cli as accounts_cli
 from portal.accounts import views as accounts_views
 from portal.audit import utcnow
+from portal.badges import views as badges_views
+from portal.badges import views_public as badges_public_views  # noqa: F401 -- adds its routes to badges_views.bp
 from portal.catalog import cli as catalog_cli
 from portal.catalog import views as catalog_views
 from portal.cohorts import views as cohorts_views
@@ -74,7 +76,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         catalog_views.bp, accounts_views.bp, submissions_views.bp, reviews_views.bp, staff_reviews_views.bp,
         cohorts_views.bp, notifications_views.bp, accounts_cli.bp, catalog_cli.bp, notifications_cli.bp,
-        reviews_cli.bp, demo.bp,
+        reviews_cli.bp, demo.bp, badges_views.bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -21,7 +21,7 @@ PART_KINDS = ("essay", "plan", "artifact")
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
-STACK_KEYS = ("slug", "title", "issuer", "summary", "blind_review", "credentials")
+STACK_KEYS = ("slug", "title", "issuer", "issuer_url", "summary", "blind_review", "credentials")
 CREDENTIAL_KEYS = (
     "slug", "title", "summary", "key_method", "about", "earning", "sample",
     "sample_note", "prerequisites", "research", "license", "parts",
@@ -117,6 +117,8 @@ class StackSpec:
     summary: str
     blind_review: bool
     credentials: tuple[CredentialSpec, ...]
+    # The web address of the stack's creator: the id of its Profile in issued Open Badges. "" when none.
+    issuer_url: str = ""
 
 
 class StackFileError(Exception):
@@ -234,6 +236,14 @@ def _text(table, key, place, rep, required=True) -> str:
         rep.add(place, key, "must be a non-empty string")
         return ""
     return value.strip()
+
+
+def _web_address(table, key, place, rep) -> str:
+    value = _text(table, key, place, rep, required=False)
+    if value and not re.match(r"^https://[^\s/]+\.[^\s]+$", value):
+        rep.add(place, key, 'must be a web address starting with https://, like "https://www.cosn.org/"')
+        return ""
+    return value
 
 
 def _flag(table, key, place, rep, default) -> bool:
@@ -430,6 +440,7 @@ def parse_stack(data: dict, source_text: str = "") -> StackSpec:
         slug=slug,
         title=_text(data, "title", top, rep),
         issuer=_text(data, "issuer", top, rep),
+        issuer_url=_web_address(data, "issuer_url", top, rep),
         summary=_text(data, "summary", top, rep),
         blind_review=_flag(data, "blind_review", top, rep, default=True),
         credentials=tuple(cred for _, cred, _ in entries),

@@ -24,6 +24,8 @@ class Stack(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     issuer: Mapped[str] = mapped_column(String(200))
+    # The issuer's web address, the id of the creator Profile in Open Badges issued for this stack.
+    issuer_url: Mapped[str] = mapped_column(String(300), default="", server_default="")
     summary: Mapped[str] = mapped_column(Text)
     blind_review: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -23,6 +23,7 @@ def sync_stack(spec: StackSpec, *, actor=None) -> list[str]:
     stack.title, stack.issuer, stack.summary, stack.blind_review = (
         spec.title, spec.issuer, spec.summary, spec.blind_review
     )
+    stack.issuer_url = spec.issuer_url
     by_slug = {credential.slug: credential for credential in stack.credentials}
     for position, credential_spec in enumerate(spec.credentials, start=1):
         credential = by_slug.get(credential_spec.slug)
