@@ -28,7 +28,10 @@ def credential_from_upload(data: bytes) -> dict:
     if not data:
         raise UploadProblem("The file is empty. Choose the credential's .json file or its badge .png image.")
     if data.startswith(PNG_SIGNATURE):
-        text = unbake(data)
+        try:
+            text = unbake(data)
+        except ValueError as damage:
+            raise UploadProblem(f"{damage} Download the badge image again, or check the .json file.") from None
         if text is None:
             raise UploadProblem("This PNG image has no credential baked into it. Use the badge image downloaded "
                                 "from the portal, or the credential's .json file.")
