@@ -21,6 +21,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 run: export PORTAL_URL ?= http://127.0.0.1:$(or $(PORT),5000)
 run: venv
 	flask --app wsgi db upgrade
+	flask --app wsgi badges keygen --if-missing
 	flask --app wsgi demo
 	@echo "Open http://127.0.0.1:$${PORT:-5000}"
 	flask --app wsgi run --host 127.0.0.1 --port $${PORT:-5000}

@@ -9,6 +9,7 @@ from portal import demo
 from portal.accounts import cli as accounts_cli
 from portal.accounts import views as accounts_views
 from portal.audit import utcnow
+from portal.badges import cli as badges_cli
 from portal.badges import staff_views as badges_staff_views
 from portal.badges import views as badges_views
 from portal.badges import views_public as badges_public_views  # noqa: F401 -- adds its routes to badges_views.bp
@@ -78,7 +79,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         catalog_views.bp, accounts_views.bp, submissions_views.bp, reviews_views.bp, staff_reviews_views.bp,
         cohorts_views.bp, notifications_views.bp, accounts_cli.bp, catalog_cli.bp, notifications_cli.bp,
-        reviews_cli.bp, demo.bp, badges_views.bp, badges_staff_views.bp,
+        reviews_cli.bp, demo.bp, badges_views.bp, badges_cli.bp, badges_staff_views.bp,
     ):
         app.register_blueprint(blueprint)
 

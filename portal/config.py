@@ -58,6 +58,14 @@ class Config:
     # never from a request's Host header. `make run` sets it from its port.
     PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:5000")
 
+    # Open Badges: the organization named as issuer of every credential, and where the signing key is.
+    BADGE_ISSUER_NAME = os.environ.get("BADGE_ISSUER_NAME", "Micro-credential Portal")
+    BADGE_ISSUER_URL = os.environ.get("BADGE_ISSUER_URL", "")  # empty: PORTAL_URL
+    BADGE_ISSUER_EMAIL = os.environ.get("BADGE_ISSUER_EMAIL", "")
+    BADGE_KEY_FILE = os.environ.get("BADGE_KEY_FILE")  # default: instance/badge-issuer-key.txt
+    BADGE_PRIVATE_KEY = os.environ.get("BADGE_PRIVATE_KEY", "")  # the key itself, instead of a file
+    BADGE_REQUIRE_KEY = False  # outside production a missing key is made on first use
+
     MAIL_SERVER = os.environ.get("MAIL_SERVER")  # unset: messages are printed on the console
     MAIL_PORT = _env_int("MAIL_PORT", 587)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
@@ -89,6 +97,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     HSTS = True
+    BADGE_REQUIRE_KEY = True
 
 
 CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}

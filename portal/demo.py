@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from portal.accounts import services as accounts
 from portal.accounts.models import User
+from portal.badges import services as badges
 from portal.catalog.loader import bundled_stack_paths, load_stack
 from portal.catalog.models import Credential, Stack
 from portal.catalog.services import sync_stack
@@ -71,6 +72,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
         _seed_history(people)
     educators = [accounts.find_user_by_email(email) for email, *_ in DEMO_ACCOUNTS[:3] + BACKGROUND]
     seed_demo_cohort(staff=people["staff@example.org"], members=[(u, "District leader") for u in educators])
+    badges.issue_missing()  # demo data seeded before the portal issued credentials gets them too
     db.session.commit()
     return [(email, DEMO_PASSWORD, f"{', '.join(roles)}: {note}") for email, _, _, roles, note in DEMO_ACCOUNTS]
 

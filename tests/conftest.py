@@ -47,9 +47,24 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def badge_key_file(tmp_path_factory) -> str:
+    """The issuer key every test app signs credentials with (published on first use in each test's database)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from portal.badges.keys import encode_private
+
+    path = tmp_path_factory.mktemp("badge-key") / "issuer-key.txt"
+    path.write_text(encode_private(Ed25519PrivateKey.generate()) + "\n")
+    return str(path)
+
+
 @pytest.fixture
-def app_config(database_url, tmp_path) -> dict:
-    return {"SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_FOLDER": str(tmp_path / "uploads")}
+def app_config(database_url, tmp_path, badge_key_file) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "BADGE_KEY_FILE": badge_key_file,
+    }
 
 
 @pytest.fixture

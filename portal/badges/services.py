@@ -1,43 +1,197 @@
 """Issuing, sharing, revoking and verifying Open Badges 3.0 credentials.
 
-Every state change of an issued credential happens here. Services flush; the caller commits.
+Every state change of an issued credential happens here. Services flush; the caller commits, so a credential
+is issued in the same transaction as the decision that earns it.
 """
 
-from dataclasses import dataclass
-from datetime import datetime
+import json
+import secrets
+import uuid as uuid_module
 
-from portal.badges.models import IssuedCredential
+from sqlalchemy import func, select
+
+from portal import audit
+from portal.audit import utcnow
+from portal.badges import keys, links, proof
+from portal.badges.documents import credential_document, stack_document, xsd_datetime
+from portal.badges.models import STATUS_LIST_SIZE, IssuedCredential, IssuerKey, Kind
+from portal.badges.status import bit_is_set, decode_bits, status_list_credential
+from portal.badges.verification import Verification, check_document
+from portal.extensions import db
+from portal.notifications import services as notifications
+from portal.submissions.models import State, Submission, Version
+
+__all__ = [
+    "BadgeError", "Verification", "earned_count", "issue_for_version", "issue_missing", "revoke_credential",
+    "set_public", "verify_document",
+]
 
 
-@dataclass(frozen=True)
-class Verification:
-    signature_ok: bool
-    issued: IssuedCredential | None
-    status: str  # 'valid', 'revoked', 'unknown' (not issued here) or 'invalid'
-    revoked_at: datetime | None = None
-    revoked_reason: str = ""
-    problem: str | None = None  # in plain words, for the person checking
+class BadgeError(Exception):
+    """An action this issued credential does not allow; the message is for the person who tried."""
 
 
-def issue_for_version(*, version) -> IssuedCredential | None:
-    raise NotImplementedError
+def _free_status_index() -> int:
+    taken = set(db.session.scalars(select(IssuedCredential.status_index)))
+    if len(taken) >= STATUS_LIST_SIZE:
+        raise BadgeError("The status list is full.")
+    while True:
+        index = secrets.randbelow(STATUS_LIST_SIZE)
+        if index not in taken:
+            return index
+
+
+def _sign_and_store(row: IssuedCredential, document: dict) -> IssuedCredential:
+    key = keys.signing_key()
+    signed = proof.sign(
+        document, private_key=key.private_key, verification_method=links.verification_method(key.key.key_id),
+        created=xsd_datetime(row.issued_at),
+    )
+    row.document = json.dumps(signed, ensure_ascii=False, indent=2)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("badge.issue", subject=row, earner=row.earner_id, kind=row.kind, uuid=row.uuid)
+    return row
+
+
+def _new_row(**values) -> IssuedCredential:
+    return IssuedCredential(
+        uuid=str(uuid_module.uuid4()), status_index=_free_status_index(), share_token=secrets.token_urlsafe(32),
+        issued_at=utcnow(), **values,
+    )
+
+
+def _issued_for(earner_id: int, credential_id: int) -> IssuedCredential | None:
+    return db.session.scalar(select(IssuedCredential).where(
+        IssuedCredential.earner_id == earner_id, IssuedCredential.credential_id == credential_id,
+        IssuedCredential.kind == Kind.CREDENTIAL,
+    ))
+
+
+def issue_for_version(*, version: Version) -> IssuedCredential | None:
+    """Issue the signed credential for an earned version (None when the version is not earned, or the earner
+    already holds this credential), and then the stack's certificate when the earner now holds every
+    credential of the stack. Call it in the transaction that records the decision."""
+    if version.state != State.EARNED:
+        return None
+    submission = version.submission
+    if _issued_for(submission.educator_id, submission.credential_id) is not None:
+        return None
+    row = _new_row(
+        earner=submission.educator, credential=submission.credential, stack=submission.credential.stack,
+        version=version, kind=Kind.CREDENTIAL,
+    )
+    document = credential_document(
+        uuid=row.uuid, earner=submission.educator, credential=submission.credential,
+        parts=version.requirements.parts, valid_from=version.decided_at or row.issued_at,
+        status_index=row.status_index, salt=secrets.token_hex(16),
+    )
+    _sign_and_store(row, document)
+    _issue_stack_if_complete(submission.educator, submission.credential.stack)
+    return row
+
+
+def _issue_stack_if_complete(earner, stack) -> IssuedCredential | None:
+    held = set(db.session.scalars(select(IssuedCredential.credential_id).where(
+        IssuedCredential.earner_id == earner.id, IssuedCredential.stack_id == stack.id,
+        IssuedCredential.kind == Kind.CREDENTIAL, IssuedCredential.revoked_at.is_(None),
+    )))
+    credentials = list(stack.credentials)
+    if not credentials or any(c.id not in held for c in credentials):
+        return None
+    already = db.session.scalar(select(IssuedCredential.id).where(
+        IssuedCredential.earner_id == earner.id, IssuedCredential.stack_id == stack.id,
+        IssuedCredential.kind == Kind.STACK,
+    ))
+    if already is not None:
+        return None
+    row = _new_row(earner=earner, stack=stack, kind=Kind.STACK)
+    document = stack_document(
+        uuid=row.uuid, earner=earner, stack=stack, credentials=credentials, valid_from=row.issued_at,
+        status_index=row.status_index, salt=secrets.token_hex(16),
+    )
+    return _sign_and_store(row, document)
 
 
 def issue_missing() -> int:
-    raise NotImplementedError
+    """Issue every earned credential that has none yet (installations older than issuing, the demo data).
+    Returns how many credentials were issued, stack certificates included."""
+    before = db.session.scalar(select(func.count(IssuedCredential.id)))
+    versions = db.session.scalars(
+        select(Version).join(Submission).where(Version.state == State.EARNED).order_by(Version.decided_at, Version.id)
+    )
+    for version in list(versions):
+        issue_for_version(version=version)
+    return db.session.scalar(select(func.count(IssuedCredential.id))) - before
 
 
 def revoke_credential(*, actor, issued: IssuedCredential, reason: str) -> None:
-    raise NotImplementedError
+    """Revoke at once: the status list flips this credential's bit on its next request. Audited; the
+    earner gets a notice and an e-mail. Who may revoke is the view's check (staff only)."""
+    if issued.is_revoked:
+        raise BadgeError("This credential was already revoked.")
+    issued.revoked_at, issued.revoked_reason, issued.revoked_by = utcnow(), reason.strip(), actor
+    db.session.flush()
+    audit.record("badge.revoke", actor=actor, subject=issued, uuid=issued.uuid, reason=issued.revoked_reason)
+    because = f" The reason given: {issued.revoked_reason}" if issued.revoked_reason else ""
+    notifications.notify(
+        user=issued.earner,
+        text=f"Your credential “{issued.title}” was revoked.{because}",
+        link=_earner_link(issued),
+        email_subject=f"Credential revoked: {issued.title}",
+        email_body=(
+            f"Your credential “{issued.title}” was revoked by the program staff.{because}\n\n"
+            "Anyone who checks it now sees it as revoked. Contact the program staff with any questions."
+        ),
+        kind="badge.revoked",
+    )
+
+
+def _earner_link(issued: IssuedCredential) -> str:
+    if issued.version is not None:
+        return f"/submissions/{issued.version.submission_id}/versions/{issued.version.number}"
+    return f"/stacks/{issued.stack.slug}"
 
 
 def set_public(*, earner, issued: IssuedCredential, public: bool) -> None:
-    raise NotImplementedError
-
-
-def verify_document(document: dict) -> Verification:
-    raise NotImplementedError
+    """Show or hide the credential's public page. Only its earner may; audited."""
+    if issued.earner_id != earner.id:
+        raise BadgeError("Only the person who earned this credential can share it.")
+    if issued.is_public == public:
+        return
+    issued.is_public = public
+    db.session.flush()
+    audit.record("badge.share" if public else "badge.hide", actor=earner, subject=issued, uuid=issued.uuid)
 
 
 def earned_count(*, credential_id: int | None = None, stack_id: int | None = None) -> int:
-    raise NotImplementedError
+    """How many people hold a credential (credential_id), or a stack's certificate (stack_id), not revoked."""
+    query = select(func.count(IssuedCredential.id)).where(IssuedCredential.revoked_at.is_(None))
+    if credential_id is not None:
+        query = query.where(IssuedCredential.credential_id == credential_id)
+    if stack_id is not None:
+        query = query.where(IssuedCredential.stack_id == stack_id, IssuedCredential.kind == Kind.STACK)
+    return db.session.scalar(query) or 0
+
+
+def verify_document(document: dict) -> Verification:
+    """Check a credential file against the portal's published keys (active and retired) and its status list;
+    never the network. The result says in plain words what is wrong, if anything."""
+    published = {key.key_id: key for key in db.session.scalars(select(IssuerKey))}
+    status_list = status_list_credential()
+    bits = decode_bits(status_list["credentialSubject"]["encodedList"])
+    return check_document(
+        document,
+        did=links.issuer_did(),
+        keys={key_id: keys.decode_public(key.public_key_multibase) for key_id, key in published.items()},
+        status_list_url=links.status_list_url(),
+        is_revoked_index=lambda index: bit_is_set(bits, index),
+        find_issued=_find_by_id,
+    )
+
+
+def _find_by_id(credential_id: str) -> IssuedCredential | None:
+    prefix = "urn:uuid:"
+    if not isinstance(credential_id, str) or not credential_id.startswith(prefix):
+        return None
+    return db.session.scalar(select(IssuedCredential).where(IssuedCredential.uuid == credential_id[len(prefix):]))

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from portal import audit
 from portal.accounts.models import User
 from portal.audit import utcnow
+from portal.badges import services as badges
 from portal.extensions import db
 from portal.notifications import services as notifications
 from portal.reviews import routing
@@ -188,6 +189,7 @@ def _decide(version: Version, results: dict[str, str | None], *, actor) -> None:
     state = outcome(results)
     submission = version.submission
     submissions.transition(submission, state, actor=actor)
+    badges.issue_for_version(version=version)  # in this transaction: no decision without its credential
     for assignment in version_assignments(version):
         if assignment.is_open:
             _close(assignment, AssignmentState.RELEASED)
