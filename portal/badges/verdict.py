@@ -25,6 +25,7 @@ class Verdict:
     headline: str
     reason: str = ""  # the staff's reason for a revocation, when one was given and may be shown
     checks: tuple[Check, ...] = ()
+    problem: str = ""  # what the check found wrong, in plain words, when it is not valid
 
 
 def long_date(moment: datetime | None) -> str:
@@ -36,11 +37,12 @@ def status(verification, *, show_reason: bool = True) -> Verdict:
     if verification.status == "valid":
         return Verdict("valid", VALID)
     if verification.status == "revoked" and verification.signature_ok:
-        reason = verification.revoked_reason if show_reason else ""
+        reason = (verification.revoked_reason or "") if show_reason else ""
         return Verdict("revoked", f"Revoked on {long_date(verification.revoked_at)}", reason=reason)
+    problem = verification.problem or ""
     if not verification.signature_ok:
-        return Verdict("invalid", "Not valid: the signature does not check out")
-    return Verdict("unknown", "Status unknown: this portal has no record of whether it was revoked")
+        return Verdict("invalid", "Not valid: the signature does not check out", problem=problem)
+    return Verdict("unknown", "Status unknown: the portal cannot tell whether it was revoked", problem=problem)
 
 
 def file_check(verification, *, show_reason: bool) -> Verdict:
@@ -56,11 +58,12 @@ def file_check(verification, *, show_reason: bool) -> Verdict:
     if verification.status == "revoked":
         when = long_date(verification.revoked_at)
         current = Check("Current", False, f"It was revoked on {when}.")
-        reason = verification.revoked_reason if show_reason else ""
+        reason = (verification.revoked_reason or "") if show_reason else ""
         return Verdict("revoked", f"Revoked on {when}. The file is genuine and unaltered, but it no longer counts.",
                        reason=reason, checks=(genuine, unaltered, current))
-    current = Check("Current", None, "The portal has no record of its status, so it cannot say whether it was revoked.")
-    return Verdict("unknown", "Genuine and unaltered, but its status is unknown.", checks=(genuine, unaltered, current))
+    current = Check("Current", None, "The portal cannot say whether it was revoked.")
+    return Verdict("unknown", "Genuine and unaltered, but its status is unknown.", checks=(genuine, unaltered, current),
+                   problem=verification.problem or "")
 
 
 def _bad_signature(verification) -> Verdict:
@@ -73,7 +76,7 @@ def _bad_signature(verification) -> Verdict:
             not_checked,
         )
         return Verdict("invalid", "Altered: this is not the credential as it was issued. Do not rely on it.",
-                       checks=checks)
+                       checks=checks, problem=verification.problem or "")
     checks = (
         Check("Genuine", False, "The signature does not check out with this portal's published keys: the portal "
                                 "did not issue it, or it was changed."),
@@ -81,4 +84,4 @@ def _bad_signature(verification) -> Verdict:
         not_checked,
     )
     return Verdict("invalid", "Not genuine: this portal cannot confirm this credential. Do not rely on it.",
-                   checks=checks)
+                   checks=checks, problem=verification.problem or "")

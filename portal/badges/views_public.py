@@ -9,12 +9,22 @@ from flask import abort, current_app, render_template
 from sqlalchemy import select
 
 from portal.badges import reading, services, upload, verdict
+from portal.badges.keys import IssuerKeyMissing
 from portal.badges.models import IssuedCredential
 from portal.badges.public_forms import VerifyForm
 from portal.badges.views import bp
 from portal.extensions import db, limiter
 
 MAX_TOKEN_LENGTH = 64
+
+
+def _verify(document: dict) -> services.Verification:
+    try:
+        return services.verify_document(document)
+    except IssuerKeyMissing:
+        # Production without its key: the status list cannot be vouched for, so nothing is said about it.
+        current_app.logger.error("Credentials cannot be checked: the portal has no issuer key.")
+        abort(503)
 
 
 def _earned_count(issued: IssuedCredential) -> int:
@@ -38,7 +48,7 @@ def public(token: str):
         "badges/public.html",
         issued=issued,
         summary=reading.summarize(document),
-        status=verdict.status(services.verify_document(document)),
+        status=verdict.status(_verify(document)),
         earned_count=_earned_count(issued),
     )
 
@@ -54,7 +64,7 @@ def verify():
         except upload.UploadProblem as problem:
             form.file.errors.append(str(problem))
         else:
-            checked = services.verify_document(document)
+            checked = _verify(document)
             # The staff's reason is public only where the earner made the credential public.
             show_reason = bool(checked.issued is not None and checked.issued.is_public)
             result = verdict.file_check(checked, show_reason=show_reason)
