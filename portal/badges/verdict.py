@@ -45,11 +45,12 @@ def status(verification, *, show_reason: bool = True) -> Verdict:
     return Verdict("unknown", "Status unknown: the portal cannot tell whether it was revoked", problem=problem)
 
 
-def file_check(verification, *, show_reason: bool) -> Verdict:
+def file_check(verification, *, show_reason: bool, is_known_id: bool = False) -> Verdict:
     """The answer for an uploaded file: is it genuine (signed with the portal's key), unaltered (the signature
-    covers every field) and current (not revoked)."""
+    covers every field) and current (not revoked). is_known_id: the portal issued a credential with the file's id,
+    so a signature that fails means a copy of it was altered."""
     if not verification.signature_ok:
-        return _bad_signature(verification)
+        return _bad_signature(verification, is_known_id or verification.issued is not None)
     genuine = Check("Genuine", True, "It was signed with this portal's published key.")
     unaltered = Check("Unaltered", True, "Nothing in it has changed since it was issued.")
     if verification.status == "valid":
@@ -66,9 +67,9 @@ def file_check(verification, *, show_reason: bool) -> Verdict:
                    problem=verification.problem or "")
 
 
-def _bad_signature(verification) -> Verdict:
+def _bad_signature(verification, is_known_id: bool) -> Verdict:
     not_checked = Check("Current", None, "Not checked: a file that fails its signature proves nothing.")
-    if verification.issued is not None:
+    if is_known_id:
         checks = (
             Check("Genuine", False, "The signature does not match this file's content."),
             Check("Unaltered", False, "This portal issued a credential with this ID, but something in this file "

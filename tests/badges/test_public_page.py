@@ -37,9 +37,9 @@ def test_shared_credential_shows_its_facts_and_a_valid_status(client, make_user,
     assert "Consortium for School Networking (CoSN)" in html  # the achievement's creator
     assert f"urn:uuid:{issued.uuid}" in html
     assert f"{issued.issued_at.day} {issued.issued_at:%B %Y}" in html
-    for number, part in enumerate(credential("foundations").requirements.parts, start=1):
-        assert f"Part {number}. {part.title}" in html or part.title in html
-    assert html.count("<td>Yes</td>") == len(credential("foundations").requirements.parts)
+    parts = credential("foundations").requirements.parts
+    for number, part in enumerate(parts, start=1):
+        assert f'<tr><th scope="row">Part {number}: {part.title}</th><td>Yes</td></tr>' in html
     assert 'href="/verify"' in html
 
 
