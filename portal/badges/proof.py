@@ -30,6 +30,24 @@ def _refuse_dropped(term) -> None:
     raise ProofError(f"The document uses a term its contexts do not define: {term!r}.")
 
 
+def _refuse_relative_iris(node) -> None:
+    # An undefined type, or an id that is not an absolute address, would not canonicalize the same way in
+    # every processor (pyld resolves it against a made-up base, jsonld.js drops it): refuse it.
+    if isinstance(node, list):
+        for item in node:
+            _refuse_relative_iris(item)
+    elif isinstance(node, dict):
+        types = node.get("@type") if isinstance(node.get("@type"), list) else []
+        for value in types:
+            if ":" not in value:
+                raise ProofError(f"The document uses a type its contexts do not define: {value!r}.")
+        if isinstance(node.get("@id"), str) and ":" not in node["@id"]:
+            raise ProofError(f"The document uses an id that is not an absolute address: {node['@id']!r}.")
+        for key, value in node.items():
+            if key not in ("@type", "@id", "@value"):
+                _refuse_relative_iris(value)
+
+
 def canonize(document: dict, loader=None) -> str:
     """The RDFC-1.0 canonical N-Quads of a JSON-LD document."""
     processor = JsonLdProcessor(on_property_dropped=_refuse_dropped)
@@ -37,14 +55,17 @@ def canonize(document: dict, loader=None) -> str:
         "algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": loader or document_loader,
     }
     try:
-        return processor.normalize(document, options)
+        expanded = processor.expand(document, {"documentLoader": options["documentLoader"], "base": None})
+        _refuse_relative_iris(expanded)
+        return processor.normalize(expanded, options)
     except JsonLdError as error:
-        cause = error.__cause__
-        while cause is not None:
-            if isinstance(cause, ProofError):
-                raise cause from None
-            cause = cause.__cause__
-        raise ProofError(f"The document is not valid JSON-LD for its contexts: {error}") from None
+        deepest = error
+        while deepest.__cause__ is not None:
+            deepest = deepest.__cause__
+        if isinstance(deepest, ProofError):
+            raise deepest from None
+        reason = deepest.args[0] if deepest.args else str(deepest)
+        raise ProofError(f"The document is not valid JSON-LD for its contexts: {reason}") from None
 
 
 def hash_data(document: dict, proof_options: dict, loader=None) -> bytes:

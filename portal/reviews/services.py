@@ -14,6 +14,7 @@ from portal import audit
 from portal.accounts.models import User
 from portal.audit import utcnow
 from portal.badges import services as badges
+from portal.badges.keys import IssuerKeyMissing
 from portal.extensions import db
 from portal.notifications import services as notifications
 from portal.reviews import routing
@@ -189,7 +190,7 @@ def _decide(version: Version, results: dict[str, str | None], *, actor) -> None:
     state = outcome(results)
     submission = version.submission
     submissions.transition(submission, state, actor=actor)
-    badges.issue_for_version(version=version)  # in this transaction: no decision without its credential
+    _issue_credential(version)
     for assignment in version_assignments(version):
         if assignment.is_open:
             _close(assignment, AssignmentState.RELEASED)
@@ -203,6 +204,17 @@ def _decide(version: Version, results: dict[str, str | None], *, actor) -> None:
         email_body=f"{text}\n\nRead the result and feedback for every part in the portal.",
         kind="submission.decided",
     )
+
+
+def _issue_credential(version: Version) -> None:
+    """In the decision's transaction: an earned decision is never recorded without its signed credential."""
+    try:
+        badges.issue_for_version(version=version)
+    except IssuerKeyMissing as missing:
+        raise ReviewError(
+            "The decision was not recorded: the portal cannot sign the credential because it has no issuer key. "
+            "Tell the program staff; once they have made one, confirm again."
+        ) from missing
 
 
 def adjudicate(*, staff, version: Version, entries: dict[str, tuple[str | None, str]]) -> Review:
