@@ -40,6 +40,7 @@ def test_stack_header(stack):
     assert stack.slug == "digital-equity"
     assert stack.title == "Digital Equity"
     assert stack.issuer == "Consortium for School Networking (CoSN)"
+    assert stack.issuer_url == "https://www.cosn.org/"
     assert stack.summary
     assert stack.blind_review is True
 
@@ -250,6 +251,10 @@ BROKEN = {
     "self prerequisite": (
         edited(('prerequisites = ["first"]', 'prerequisites = ["second"]')),
         ['line 30: credentials[2] (second) > prerequisites: a credential cannot be its own prerequisite ("second")'],
+    ),
+    "issuer_url not a web address": (
+        edited(('issuer = "Issuer"', 'issuer = "Issuer"\nissuer_url = "www.cosn.org"')),
+        ['line 4: issuer_url: must be a web address starting with https://, like "https://www.cosn.org/"'],
     ),
     "min_goals 0": (
         edited(("min_goals = 3", "min_goals = 0")),
