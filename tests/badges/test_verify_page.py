@@ -138,3 +138,9 @@ def test_verify_form_needs_its_csrf_token(app_config, make_user):
 
 def test_footer_links_the_check(client):
     assert '<a href="/verify">Check a credential file</a>' in client.get("/").get_data(as_text=True)
+
+
+def test_checks_are_rate_limited_per_address(app_config):
+    client = create_app({**app_config, "VERIFY_LIMIT_PER_ADDRESS": "2 per minute"}).test_client()
+    assert [upload(client, b"{}").status_code for _ in range(3)] == [200, 200, 429]
+    assert client.get("/verify").status_code == 200  # reading the page is not limited
