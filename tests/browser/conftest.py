@@ -81,13 +81,19 @@ def live_app(tmp_path_factory):
         "LOGIN_LIMIT_PER_ADDRESS": "10000 per minute",
         "LOGIN_LIMIT_PER_ACCOUNT": "10000 per minute",
     }
+    overrides["BADGE_KEY_FILE"] = str(tmp / "badge-issuer-key.txt")
     app = create_app(overrides)  # the root conftest has chosen the test config
+    # The server is bound before the demo is seeded: the credentials it issues name the server's address.
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["PORTAL_URL"] = f"http://127.0.0.1:{server.server_port}"  # mailed links and credentials
+    app.extensions["live_server"] = server
     with app.app_context():
         db.drop_all()
         db.create_all()
         seed_demo()
         db.session.remove()
     yield app
+    server.server_close()
     with app.app_context():
         db.session.remove()
         db.drop_all()
@@ -96,12 +102,10 @@ def live_app(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def live_server(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = live_app.extensions["live_server"]
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    url = f"http://127.0.0.1:{server.server_port}"
-    live_app.config["PORTAL_URL"] = url  # mailed links and credentials point at this server
-    yield url
+    yield live_app.config["PORTAL_URL"]
     server.shutdown()
     thread.join(timeout=10)
     server.server_close()
