@@ -31,7 +31,8 @@ test: venv
 
 lint: venv
 	ruff check .
+	lint-imports
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache test-results
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .import_linter_cache test-results
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

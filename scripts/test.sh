@@ -58,6 +58,12 @@ step_lint() {
     ruff check --output-format concise .
 }
 
+# The import contracts in .importlinter (domain order, views -> services -> models, no Flask in the text
+# rules or the stack loader). A broken contract prints the offending import and the rule it breaks.
+step_lint_imports() {
+    lint-imports
+}
+
 # Runs against whatever DATABASE_URL is set: every migration from empty, then checks that
 # the models and the migrations agree (a model change without its migration fails here).
 migrate_and_check() {
@@ -167,11 +173,12 @@ step_browser() {
 }
 
 run_step "1. ruff check" step_lint
-run_step "2. migrations on empty SQLite (upgrade + check)" step_migrations_sqlite
-run_step "3. pytest on SQLite (not browser)" step_pytest_sqlite
-run_step "4. migrations on empty PostgreSQL (upgrade + check)" step_migrations_postgres
-run_step "5. pytest on PostgreSQL (not browser)" step_pytest_postgres
-run_step "6. browser tests (Chromium)" step_browser
+run_step "2. lint imports" step_lint_imports
+run_step "3. migrations on empty SQLite (upgrade + check)" step_migrations_sqlite
+run_step "4. pytest on SQLite (not browser)" step_pytest_sqlite
+run_step "5. migrations on empty PostgreSQL (upgrade + check)" step_migrations_postgres
+run_step "6. pytest on PostgreSQL (not browser)" step_pytest_postgres
+run_step "7. browser tests (Chromium)" step_browser
 
 # Every pytest run's closing counts, added up, so the log ends with one plain total.
 count_tests() {

@@ -18,7 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.catalog.loader import PartSpec
 from portal.reviews.models import Result
-from portal.reviews.stats import SubmissionFilters
+from portal.reviews.submission_list import SubmissionFilters
 from portal.submissions.models import State
 
 CAPACITY_MESSAGE = "Enter a whole number from 0 to 50."

@@ -11,7 +11,7 @@ from portal.cohorts.services import cohort_names_by_member
 from portal.extensions import db
 from portal.pagination import newest_first
 from portal.permissions import require_staff, signed_in_user
-from portal.reviews import services, stats
+from portal.reviews import history, services, stats, submission_list
 from portal.reviews.models import Assignment, ReviewerProfile
 from portal.reviews.staff_forms import (
     AssignForm,
@@ -36,18 +36,19 @@ NOT_WAITING = "This version is not waiting for review, so it cannot be assigned.
 @require_staff
 def submissions():
     form = SubmissionFilterForm(request.args)
-    form.set_choices(credentials=stats.credential_choices(), reviewers=stats.reviewer_choices())
+    form.set_choices(credentials=submission_list.credential_choices(), reviewers=submission_list.reviewer_choices())
     form.validate()
     now = utcnow()
     page = newest_first(
-        stats.submissions_query(form.filters(), now=now),
+        submission_list.submissions_query(form.filters(), now=now),
         Submission.id,
         lambda listing: listing.id,
         before=request.args.get("before", type=int),
         after=request.args.get("after", type=int),
         per_page=PER_PAGE,
     )
-    rows = stats.submission_rows(page.rows, now=now, coaching_after=current_app.config["COACHING_AFTER_NOT_YET"])
+    coaching_after = current_app.config["COACHING_AFTER_NOT_YET"]
+    rows = submission_list.submission_rows(page.rows, now=now, coaching_after=coaching_after)
     is_filtered = any(value for key, value in request.args.items() if key not in ("before", "after"))
     cohorts = cohort_names_by_member({listing.educator_id for listing in page.rows})
     return render_template(
@@ -60,19 +61,19 @@ def submissions():
 def submission(submission_id: int):
     submission = db.get_or_404(Submission, submission_id)
     now = utcnow()
-    options = stats.reviewer_options(submission, now=now)
+    options = history.reviewer_options(submission, now=now)
     assign_form, reassign_form = AssignForm(), ReassignForm()
     assign_form.set_choices(options)
     reassign_form.set_choices(options)
     return render_template(
         "reviews/staff/submission.html",
         submission=submission,
-        history=stats.submission_history(submission),
+        history=history.submission_history(submission),
         assign_form=assign_form,
         reassign_form=reassign_form,
-        can_assign=submission.current_version.state in stats.WAITING_STATES,
+        can_assign=submission.current_version.state in submission_list.WAITING_STATES,
         now=now,
-        person_keys=stats.PERSON_KEYS,
+        person_keys=history.PERSON_KEYS,
     )
 
 
@@ -81,13 +82,13 @@ def submission(submission_id: int):
 def assign(submission_id: int):
     submission = db.get_or_404(Submission, submission_id)
     form = AssignForm()
-    form.set_choices(stats.reviewer_options(submission, now=utcnow()))
+    form.set_choices(history.reviewer_options(submission, now=utcnow()))
     back = redirect(url_for(".submission", submission_id=submission.id))
     if not form.validate_on_submit():
         flash("Choose a reviewer from the list.", "error")
         return back
     # The service does not look at the version's state; a decided or withdrawn version must not get a reviewer.
-    if submission.current_version.state not in stats.WAITING_STATES:
+    if submission.current_version.state not in submission_list.WAITING_STATES:
         flash(NOT_WAITING, "error")
         return back
     try:
@@ -109,7 +110,7 @@ def reassign(assignment_id: int):
     assignment = db.get_or_404(Assignment, assignment_id)
     submission = assignment.version.submission
     form = ReassignForm()
-    form.set_choices(stats.reviewer_options(submission, now=utcnow()))
+    form.set_choices(history.reviewer_options(submission, now=utcnow()))
     back = redirect(url_for(".submission", submission_id=submission.id))
     if not form.validate_on_submit():
         flash("Choose a reviewer from the list.", "error")
