@@ -1,7 +1,9 @@
 """The staff list of issued credentials and its CSV export: one query for a page (or for the whole export)
-whatever the filters, plus one for the earners' cohorts. Exporting e-mail addresses is audited (record_export)."""
+whatever the filters. Exporting e-mail addresses is audited (record_export).
 
-from collections.abc import Iterable
+Cohorts sit above badges, so what this list needs of them (the members of the cohort filtered on, the earners'
+cohort names) is passed in by the page."""
+
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -11,8 +13,6 @@ from portal import audit
 from portal.accounts.models import Organization, User
 from portal.badges.models import IssuedCredential, Kind
 from portal.catalog.models import Credential, Stack
-from portal.cohorts.export import to_csv
-from portal.cohorts.models import Cohort, Membership
 from portal.extensions import db
 
 VALID, REVOKED = "valid", "revoked"
@@ -30,8 +30,9 @@ class IssuedFilters:
     status: str | None = None  # VALID or REVOKED
 
 
-def issued_query(filters: IssuedFilters) -> Select:
-    """One row per issued credential with its earner, organization, credential (or stack) title and stack."""
+def issued_query(filters: IssuedFilters, *, cohort_members: Select | None = None) -> Select:
+    """One row per issued credential with its earner, organization, credential (or stack) title and stack.
+    cohort_members: a SELECT of the user ids of filters.cohort_id's members (required with that filter)."""
     query = (
         select(
             IssuedCredential.id, IssuedCredential.uuid, IssuedCredential.kind, IssuedCredential.issued_at,
@@ -45,17 +46,16 @@ def issued_query(filters: IssuedFilters) -> Select:
         .outerjoin(Credential, Credential.id == IssuedCredential.credential_id)
         .join(Stack, Stack.id == IssuedCredential.stack_id)
     )
-    return _filtered(query, filters)
+    return _filtered(query, filters, cohort_members)
 
 
-def _filtered(query: Select, filters: IssuedFilters) -> Select:
+def _filtered(query: Select, filters: IssuedFilters, cohort_members: Select | None) -> Select:
     if filters.credential_id is not None:
         query = query.where(IssuedCredential.credential_id == filters.credential_id)
     if filters.stack_id is not None:
         query = query.where(IssuedCredential.kind == Kind.STACK, IssuedCredential.stack_id == filters.stack_id)
     if filters.cohort_id is not None:
-        members = select(Membership.user_id).where(Membership.cohort_id == filters.cohort_id)
-        query = query.where(IssuedCredential.earner_id.in_(members))
+        query = query.where(IssuedCredential.earner_id.in_(cohort_members))
     if filters.issued_from is not None:
         query = query.where(IssuedCredential.issued_at >= datetime.combine(filters.issued_from, time.min))
     if filters.issued_to is not None:
@@ -84,12 +84,8 @@ def credential_choices() -> list[tuple[str, str]]:
     ]
 
 
-def cohort_choices() -> list[tuple[int, str]]:
-    return [(cid, name) for cid, name in db.session.execute(select(Cohort.id, Cohort.name).order_by(Cohort.name))]
-
-
-def all_rows(filters: IssuedFilters) -> list:
-    return list(db.session.execute(issued_query(filters).order_by(IssuedCredential.id.desc())))
+def all_rows(query: Select) -> list:
+    return list(db.session.execute(query.order_by(IssuedCredential.id.desc())))
 
 
 # ---------- CSV ----------
@@ -104,14 +100,13 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def csv_text(rows: Iterable, cohorts: dict[int, list[str]]) -> str:
-    """The rows as CSV; to_csv neutralizes every cell, so a spreadsheet never runs a name or reason as a formula."""
-    return to_csv(CSV_HEADER, (
-        [f"urn:uuid:{row.uuid}", row.earner, row.email, row.organization, "; ".join(cohorts.get(row.earner_id, [])),
-         row.title, row.stack, _when(row.issued_at), STATUS_LABELS[status_of(row)], _when(row.revoked_at),
-         row.revoked_reason, "Yes" if row.is_public else "No"]
-        for row in rows
-    ))
+def csv_line(row, cohorts: dict[int, list[str]]) -> list:
+    """One line of the export (CSV_HEADER's columns), before the cells are neutralized."""
+    return [
+        f"urn:uuid:{row.uuid}", row.earner, row.email, row.organization, "; ".join(cohorts.get(row.earner_id, [])),
+        row.title, row.stack, _when(row.issued_at), STATUS_LABELS[status_of(row)], _when(row.revoked_at),
+        row.revoked_reason, "Yes" if row.is_public else "No",
+    ]
 
 
 def record_export(*, actor, filters: IssuedFilters, rows: int) -> None:
