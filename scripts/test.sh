@@ -91,7 +91,17 @@ run_pytest() {
     return "$rc"
 }
 
+# The independent credential verifier (tests/badges/verifier) runs on Node.js: required in CI, so installed there.
+ensure_node() {
+    if [[ $CI == true ]] && ! command -v npm >/dev/null; then
+        echo "-- installing nodejs and npm with apt-get"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm
+    fi
+}
+
 step_pytest_sqlite() {
+    ensure_node
     PORTAL_CONFIG=test run_pytest -m "not browser"
 }
 
@@ -140,6 +150,7 @@ step_migrations_postgres() {
 step_pytest_postgres() {
     if [[ $PG_UP != true ]]; then pg_missing; return; fi
     fresh_pg_database
+    ensure_node
     TEST_DATABASE_URL="$PG_URL" PORTAL_CONFIG=test run_pytest -m "not browser"
 }
 

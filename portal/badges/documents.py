@@ -112,6 +112,7 @@ def base_document(*, uuid: str, name: str, description: str, valid_from: datetim
         "description": description,
         "issuer": issuer_profile(),
         "validFrom": xsd_datetime(valid_from),
+        "awardedDate": xsd_datetime(valid_from),
         "credentialSubject": subject,
         "credentialStatus": status_entry(status_index),
     }

@@ -15,7 +15,7 @@ from portal.audit import utcnow
 from portal.badges import keys, links, proof
 from portal.badges.documents import credential_document, stack_document, xsd_datetime
 from portal.badges.models import STATUS_LIST_SIZE, IssuedCredential, IssuerKey, Kind
-from portal.badges.status import bit_is_set, decode_bits, status_list_credential
+from portal.badges.status import bit_is_set, current_bits
 from portal.badges.verification import Verification, check_document
 from portal.extensions import db
 from portal.notifications import services as notifications
@@ -32,13 +32,12 @@ class BadgeError(Exception):
 
 
 def _free_status_index() -> int:
-    taken = set(db.session.scalars(select(IssuedCredential.status_index)))
-    if len(taken) >= STATUS_LIST_SIZE:
-        raise BadgeError("The status list is full.")
-    while True:
+    """A random index no credential holds yet. The list is large, so the first draw is nearly always free."""
+    for _ in range(1000):
         index = secrets.randbelow(STATUS_LIST_SIZE)
-        if index not in taken:
+        if db.session.scalar(select(IssuedCredential.id).where(IssuedCredential.status_index == index)) is None:
             return index
+    raise BadgeError("The status list is full: no free index was found.")
 
 
 def _sign_and_store(row: IssuedCredential, document: dict) -> IssuedCredential:
@@ -178,8 +177,7 @@ def verify_document(document: dict) -> Verification:
     """Check a credential file against the portal's published keys (active and retired) and its status list;
     never the network. The result says in plain words what is wrong, if anything."""
     published = {key.key_id: key for key in db.session.scalars(select(IssuerKey))}
-    status_list = status_list_credential()
-    bits = decode_bits(status_list["credentialSubject"]["encodedList"])
+    bits = current_bits()  # the revocation list's bits, read as the served list is built
     return check_document(
         document,
         did=links.issuer_did(),
@@ -190,8 +188,8 @@ def verify_document(document: dict) -> Verification:
     )
 
 
-def _find_by_id(credential_id: str) -> IssuedCredential | None:
+def _find_by_id(credential_id) -> IssuedCredential | None:
     prefix = "urn:uuid:"
-    if not isinstance(credential_id, str) or not credential_id.startswith(prefix):
+    if not isinstance(credential_id, str) or not credential_id.startswith(prefix) or len(credential_id) > 45:
         return None
     return db.session.scalar(select(IssuedCredential).where(IssuedCredential.uuid == credential_id[len(prefix):]))

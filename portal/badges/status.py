@@ -41,6 +41,13 @@ def bit_is_set(bits: bytes, index: int) -> bool:
     return bool(bits[index // 8] & (0x80 >> (index % 8)))
 
 
+def current_bits() -> bytes:
+    """The list's bits as they stand now, straight from the database: what checking a status needs,
+    without the signing key."""
+    indexes, _ = revoked_indexes()
+    return decode_bits(encode_bits(indexes))
+
+
 def revoked_indexes() -> tuple[list[int], datetime | None]:
     rows = db.session.execute(
         select(IssuedCredential.status_index).where(IssuedCredential.revoked_at.is_not(None))

