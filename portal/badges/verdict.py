@@ -45,12 +45,12 @@ def status(verification, *, show_reason: bool = True) -> Verdict:
     return Verdict("unknown", "Status unknown: the portal cannot tell whether it was revoked", problem=problem)
 
 
-def file_check(verification, *, show_reason: bool, is_known_id: bool = False) -> Verdict:
+def file_check(verification, *, show_reason: bool) -> Verdict:
     """The answer for an uploaded file: is it genuine (signed with the portal's key), unaltered (the signature
-    covers every field) and current (not revoked). is_known_id: the portal issued a credential with the file's id,
-    so a signature that fails means a copy of it was altered."""
+    covers every field) and current (not revoked). When the signature fails but the portal issued a credential
+    with the file's id (verification.issued), the file is an altered copy of it."""
     if not verification.signature_ok:
-        return _bad_signature(verification, is_known_id or verification.issued is not None)
+        return _bad_signature(verification, verification.issued is not None)
     genuine = Check("Genuine", True, "It was signed with this portal's published key.")
     unaltered = Check("Unaltered", True, "Nothing in it has changed since it was issued.")
     if verification.status == "valid":

@@ -27,15 +27,6 @@ def _verify(document: dict) -> services.Verification:
         abort(503)
 
 
-def _is_known_id(document: dict) -> bool:
-    """Whether the portal issued a credential with this document's id ("urn:uuid:...")."""
-    credential_id = document.get("id")
-    if not isinstance(credential_id, str) or not credential_id.startswith("urn:uuid:") or len(credential_id) > 60:
-        return False
-    query = select(IssuedCredential.id).where(IssuedCredential.uuid == credential_id.removeprefix("urn:uuid:"))
-    return db.session.scalar(query) is not None
-
-
 def _earned_count(issued: IssuedCredential) -> int:
     if issued.credential_id is not None:
         return services.earned_count(credential_id=issued.credential_id)
@@ -76,7 +67,6 @@ def verify():
             checked = _verify(document)
             # The staff's reason is public only where the earner made the credential public.
             show_reason = bool(checked.issued is not None and checked.issued.is_public)
-            is_known_id = not checked.signature_ok and _is_known_id(document)
-            result = verdict.file_check(checked, show_reason=show_reason, is_known_id=is_known_id)
+            result = verdict.file_check(checked, show_reason=show_reason)
             summary = reading.summarize(document) if checked.signature_ok else None
     return render_template("badges/verify.html", form=form, result=result, summary=summary)
