@@ -214,3 +214,32 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, rows):
 def test_staff_nav_links_the_list(client, login_as, staff):
     login_as(staff)
     assert 'href="/staff/credentials"' in client.get(LIST).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("roles", "revoked", "allowed"), [
+    (("staff",), False, True),
+    (("staff", "reviewer"), False, True),
+    (("educator", "staff"), False, True),
+    (("staff",), True, False),  # once revoked, always revoked
+    (("educator",), False, False),
+    (("reviewer",), False, False),
+    (("educator", "reviewer"), False, False),
+])
+def test_can_revoke_credential(make_user, issued_row, people, roles, revoked, allowed):
+    from portal.permissions import can_revoke_credential
+
+    row = issued_row(people["ana"], revoked_at=datetime(2026, 10, 1) if revoked else None)
+    assert can_revoke_credential(make_user(roles=roles), row) is allowed
+
+
+def test_can_revoke_credential_anonymous(issued_row, people):
+    from flask_login import AnonymousUserMixin
+
+    from portal.permissions import can_revoke_credential
+
+    assert can_revoke_credential(AnonymousUserMixin(), issued_row(people["ana"])) is False
+
+
+def test_staff_who_also_reviews_can_revoke_through_the_page(client, login_as, make_user, rows, people):
+    login_as(make_user(roles=("staff", "reviewer")))
+    assert client.get(f"/staff/credentials/{rows['ana'].id}/revoke").status_code == 200
