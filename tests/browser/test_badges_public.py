@@ -50,6 +50,20 @@ def check_file(page, document: str) -> None:
     press(page, "Check the file")
 
 
+def test_unshared_credential_page_says_only_not_shared(live_app, make_account, page, phone_page, axe):
+    account = make_account(earned_foundations=True, name="Sam Unshared")
+    with live_app.app_context():
+        token = db.session.scalar(select(IssuedCredential.share_token).where(IssuedCredential.earner_id == account.id))
+        db.session.remove()
+    for viewer, size in ((page, "desktop"), (phone_page, "phone")):
+        viewer.goto(f"/credentials/{token}")
+        expect(viewer.get_by_role("heading", level=1)).to_have_text("Not shared")
+        expect(viewer.locator("main")).not_to_contain_text("Sam Unshared")
+        expect(viewer.locator("main")).not_to_contain_text("Foundations")
+        axe.check(viewer, f"not shared, {size}")
+    axe.assert_clean()
+
+
 def test_visitor_verifies_staff_revoke_visitor_sees_revoked(
         page, phone_page, staff_page, shared, sign_in, axe):
     account, token, issued_id, document = shared
