@@ -10,9 +10,11 @@ from portal.accounts import cli as accounts_cli
 from portal.accounts import views as accounts_views
 from portal.audit import utcnow
 from portal.badges import cli as badges_cli
+from portal.badges import staff_views as badges_staff_views
 from portal.badges import views as badges_views
 from portal.badges import views_public as badges_public_views  # noqa: F401 -- adds its routes to badges_views.bp
 from portal.badges import views_share as badges_share_views  # noqa: F401 -- adds its routes to badges_views.bp
+from portal.badges.verdict import long_date
 from portal.catalog import cli as catalog_cli
 from portal.catalog import views as catalog_views
 from portal.cohorts import views as cohorts_views
@@ -78,13 +80,14 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         catalog_views.bp, accounts_views.bp, submissions_views.bp, reviews_views.bp, staff_reviews_views.bp,
         cohorts_views.bp, notifications_views.bp, accounts_cli.bp, catalog_cli.bp, notifications_cli.bp,
-        reviews_cli.bp, demo.bp, badges_views.bp, badges_cli.bp,
+        reviews_cli.bp, demo.bp, badges_views.bp, badges_cli.bp, badges_staff_views.bp,
     ):
         app.register_blueprint(blueprint)
 
 
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(long_date, "long_date")
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
     app.jinja_env.globals["config_value"] = app.config.get
     app.jinja_env.globals["count_words"] = count_words

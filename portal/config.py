@@ -33,6 +33,8 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 10 minutes")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes")
+    # Checking an uploaded credential canonicalizes and verifies it, which costs CPU; anyone may do it.
+    VERIFY_LIMIT_PER_ADDRESS = os.environ.get("VERIFY_LIMIT_PER_ADDRESS", "30 per minute")
     # How many proxies in front of the app set X-Forwarded-For. 0 means the header is ignored,
     # so a forged header can never change the address the rate limit counts.
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)

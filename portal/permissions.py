@@ -45,6 +45,24 @@ def require_staff(view):
     return wrapped
 
 
+def require_staff_or_404(view):
+    """Like require_staff, but anyone signed in who is not staff gets 404: for pages such as revoking a credential,
+    whose existence is itself none of their business. Anonymous users are sent to sign in."""
+    staff_view = require_staff(view)  # keeps every check require_staff makes
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not is_staff(current_user):
+            abort(404)
+        return staff_view(*args, **kwargs)
+
+    return wrapped
+
+
+def can_revoke_credential(user, issued) -> bool:
+    """Only staff revoke an issued credential, and only once: a revoked credential stays revoked."""
+    return bool(user.is_authenticated and user.is_staff and not issued.is_revoked)
 
 
 def signed_in_user():
@@ -93,4 +111,5 @@ TEMPLATE_PREDICATES = {
     "is_reviewer": is_reviewer,
     "can_view_issued_credential": can_view_issued_credential,
     "can_share_credential": can_share_credential,
+    "can_revoke_credential": can_revoke_credential,
 }

@@ -1,5 +1,5 @@
-"""The figures of a cohort's dashboard: per credential, the funnel, milestones, timing and the parts most often
-"Not yet".
+"""The figures of a cohort's dashboard: per credential, the funnel, milestones, timing, the parts most often
+"Not yet" and the Open Badges credentials issued to the members.
 
 A fixed number of queries, whatever the number of members: see summarize(). The figures are aggregated in SQL;
 only the milestones are worked out here, from the members' states the matrix shows anyway."""
@@ -7,14 +7,15 @@ only the milestones are worked out here, from the members' states the matrix sho
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, func
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from portal.badges.models import IssuedCredential, Kind
 from portal.catalog.models import Credential
 from portal.cohorts import queries
 from portal.cohorts.charts import Segment, share, stacked
 from portal.cohorts.matrix import MemberStates, member_states
-from portal.cohorts.models import Cohort, Milestone
+from portal.cohorts.models import Cohort, Membership, Milestone, cohort_credentials
 from portal.cohorts.progress import milestone_status
 from portal.extensions import db
 from portal.reviews.models import PartResult, Result, Review
@@ -106,10 +107,22 @@ class Summary:
     median_days: float | None
     milestones: list[MilestoneFigures]
     parts: list[PartFigures]
+    issued: "IssuedFigures"
+
+
+@dataclass
+class IssuedFigures:
+    issued: int = 0  # credentials issued to members, revoked ones included
+    revoked: int = 0
+
+    @property
+    def in_force(self) -> int:
+        return self.issued - self.revoked
 
 
 def summarize(cohort: Cohort, today: date, states: MemberStates | None = None) -> Summary:
-    """Three queries (the totals, the states per credential, the parts) plus member_states when states is None.
+    """Four queries (the totals, the states per credential, the parts, the credentials issued) plus member_states
+    when states is None.
     The cohort is best loaded with COHORT_LOAD."""
     states = member_states(cohort) if states is None else states
     everyone = queries.group_figures(cohort.id, queries.members(cohort.id))
@@ -122,6 +135,7 @@ def summarize(cohort: Cohort, today: date, states: MemberStates | None = None) -
         median_days=total.median_days,
         milestones=milestone_figures(cohort, today, states),
         parts=part_figures(cohort),
+        issued=issued_figures(cohort),
     )
 
 
@@ -149,6 +163,24 @@ def _funnel(rows: list[tuple[str, bool, int]], members: int) -> dict[str, int]:
         "decided": total(lambda cat, revised: cat in ("earned", "not_yet") or revised),
         "earned": total(lambda cat, revised: cat == "earned"),
     }
+
+
+def issued_figures(cohort: Cohort) -> IssuedFigures:
+    """The Open Badges credentials issued to the members for the cohort's credentials, and the stack credential of
+    its stack: one aggregate query."""
+    revoked = func.coalesce(func.sum(case((IssuedCredential.revoked_at.is_not(None), 1), else_=0)), 0)
+    its_credentials = select(cohort_credentials.c.credential_id).where(cohort_credentials.c.cohort_id == cohort.id)
+    query = (
+        select(func.count(), revoked)
+        .select_from(IssuedCredential)
+        .join(Membership, and_(Membership.user_id == IssuedCredential.earner_id, Membership.cohort_id == cohort.id))
+        .where(or_(
+            IssuedCredential.credential_id.in_(its_credentials),
+            and_(IssuedCredential.kind == Kind.STACK, IssuedCredential.stack_id == cohort.stack_id),
+        ))
+    )
+    issued, revoked_count = db.session.execute(query).one()
+    return IssuedFigures(int(issued), int(revoked_count))
 
 
 # ---------- milestones ----------

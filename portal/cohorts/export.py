@@ -84,6 +84,8 @@ def timing_csv(summary: Summary) -> str:
             ["Members", summary.members, ""],
             ["Median days from submission to decision", _number(summary.median_days), ""],
             ["First-attempt earn rate (%)", _number(rate.percent), rate.total],
+            ["Credentials issued and in force", summary.issued.in_force, ""],
+            ["Credentials issued, since revoked", summary.issued.revoked, ""],
         ],
     )
 

@@ -164,6 +164,16 @@ def cohort_names_by_member(user_ids) -> dict[int, list[str]]:
     return names
 
 
+def cohort_choices() -> list[tuple[int, str]]:
+    """(id, name) of every cohort, by name, for filters on other pages."""
+    return [(cid, name) for cid, name in db.session.execute(select(Cohort.id, Cohort.name).order_by(Cohort.name))]
+
+
+def member_ids(cohort_id: int):
+    """A SELECT of the user ids of a cohort's members, for other lists to filter by (as a subquery)."""
+    return select(Membership.user_id).where(Membership.cohort_id == cohort_id)
+
+
 def stacks() -> list[Stack]:
     return list(db.session.scalars(select(Stack).order_by(Stack.title)))
 

@@ -1,15 +1,21 @@
-"""Fixtures for issued credentials: earning through the real review flow, and the independent verifier."""
+"""Fixtures for issued credentials: earning through the real review flow, the independent verifier, staff,
+and issued credentials as bare rows (for lists, filters, exports and counts, no signing)."""
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
+import uuid
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from portal.badges.models import IssuedCredential
+from portal.audit import utcnow
+from portal.badges import services as badges
+from portal.badges.models import STATUS_LIST_SIZE, IssuedCredential, Kind
 from portal.catalog.models import Stack
 from portal.extensions import db
 from portal.reviews import services as reviews
@@ -90,3 +96,46 @@ def verify_independently(node_verifier, client, tmp_path):
         return json.loads(done.stdout)
 
     return run
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user(name="Morgan Lee", roles=("staff",), organization="CoSN Program Office")
+
+
+@pytest.fixture
+def issued_row(app, credential):
+    """issued_row(earner, slug="foundations", *, stack=False, ...) -> an IssuedCredential inserted as it stands: its
+    document is not a signed credential, so only lists, filters, exports and counts may use it."""
+    indexes = iter(range(STATUS_LIST_SIZE - 1, 0, -7))
+
+    def make(earner, slug="foundations", *, stack=False, issued_at: datetime | None = None, revoked_at=None,
+             reason="", public=False, revoked_by=None):
+        cred = credential(slug)
+        row = IssuedCredential(
+            uuid=str(uuid.uuid4()), earner_id=earner.id, credential_id=None if stack else cred.id,
+            stack_id=cred.stack_id, kind=Kind.STACK if stack else Kind.CREDENTIAL, issued_at=issued_at or utcnow(),
+            document="{}", status_index=next(indexes), share_token=secrets.token_urlsafe(24), is_public=public,
+            revoked_at=revoked_at, revoked_reason=reason, revoked_by_id=getattr(revoked_by, "id", None),
+        )
+        db.session.add(row)
+        db.session.commit()
+        return row
+
+    return make
+
+
+@pytest.fixture
+def issue(earn):
+    """issue(educator, slug="foundations", public=False) -> the IssuedCredential the portal signed when a reviewer
+    marked every part Yes; public=True also turns its public page on, as the earner's switch does."""
+
+    def make(educator, slug="foundations", public=False):
+        issued = issued_for(earn(educator, slug))
+        assert issued is not None, "earning a credential issues it in the same transaction"
+        if public:
+            badges.set_public(earner=educator, issued=issued, public=True)
+            db.session.commit()
+        return issued
+
+    return make
