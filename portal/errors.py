@@ -24,6 +24,7 @@ def _wants_json() -> bool:
 def handle_http_error(error: HTTPException):
     code = error.code or 500
     title, hint = MESSAGES.get(code, (error.name, "Please go back and try again."))
+    hint = getattr(error, "hint", hint)  # an exception may say exactly what was wrong
     if _wants_json():
         return jsonify(error=title, detail=hint), code
     if _request_has_no_routing():
