@@ -8,6 +8,8 @@
   written. (PostgreSQL refuses NUL in text, and psycopg cannot encode a lone surrogate.)
 """
 
+import sys
+
 from flask import Flask, current_app, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
@@ -42,7 +44,7 @@ def has_unstorable(text: str) -> bool:
 def _bound_body() -> None:
     if request.mimetype == "multipart/form-data":
         return
-    limit = current_app.config["MAX_BODY_BYTES"]
+    limit = min(current_app.config["MAX_BODY_BYTES"], current_app.config["MAX_CONTENT_LENGTH"] or sys.maxsize)
     if request.content_length is not None and request.content_length > limit:
         raise BodyTooLarge()
     request.max_content_length = limit  # also covers bodies sent without a Content-Length
