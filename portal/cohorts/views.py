@@ -352,9 +352,12 @@ def my_profile():
 
 @bp.after_request
 def _keep_invitation_pages_out_of_caches(response):
-    # The token is in the address and the page names the person. (The templates also ask for no Referer.)
+    # The token is in the address and the page names the person. Its address may reach this site only
+    # (same-origin): never another site through a link, but the form's own POST still carries the Referer
+    # that the CSRF check demands over HTTPS (no-referrer made every invitation fail behind TLS).
     if request.endpoint == "cohorts.accept_invitation":
         response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
