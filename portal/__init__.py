@@ -26,6 +26,7 @@ from portal.security import check_production_settings, init_security
 from portal.submissions import views as submissions_views
 from portal.templating import list_url, page_url
 from portal.text import count_words, render_markdown
+from portal.throttle import init_throttle
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +46,7 @@ def create_app(config=None) -> Flask:
     register_template_helpers(app)
     init_errors(app)
     init_security(app)
+    init_throttle(app)
     return app
 
 

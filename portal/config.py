@@ -40,6 +40,8 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 10 minutes")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes")
+    # "Not found" answers from object pages per person (or address): past it, walking ids gets 429.
+    NOT_FOUND_LIMIT = os.environ.get("NOT_FOUND_LIMIT", "60 per 10 minutes")
     # How many proxies in front of the app set X-Forwarded-For. 0 means the header is ignored,
     # so a forged header can never change the address the rate limit counts.
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
