@@ -157,6 +157,18 @@ def test_nul_in_cohort_name_is_refused(client, staff, stack):
     assert db.session.scalar(select(func.count()).select_from(Cohort)) == 0
 
 
+def test_nul_in_a_roster_file_is_refused_beside_the_file_field(client, staff, stack):
+    cohort = Cohort(name="Roster Cohort", stack_id=db.session.scalar(select(Stack.id)))
+    db.session.add(cohort)
+    db.session.commit()
+    roster = "email,name,organization\r\ndana@example.org,Dana\x00,Riverside\r\n".encode("utf-16")
+    response = client.post(f"/staff/cohorts/{cohort.id}/import", content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(roster), "roster.csv")})
+    page = response.get_data(as_text=True)
+    assert response.status_code in (200, 422) and "it contains NUL characters" in page
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.email == "dana@example.org")) == 0
+
+
 def test_bytes_that_are_not_utf8_in_a_form_are_refused(client):
     response = client.post("/sign-in", data=b"email=a\xff\xfeb%40example.org&password=x",
                            content_type="application/x-www-form-urlencoded")
