@@ -39,16 +39,24 @@ def _limit():
 def count_not_found() -> None:
     """Called by the 404 handler: count a miss on a routed page."""
     if request.url_rule is not None and request.endpoint != "static" and _enabled():
-        limiter.limiter.hit(_limit(), _key())
+        try:
+            limiter.limiter.hit(_limit(), _key())
+        except Exception:  # noqa: BLE001 -- the storage is down: serve the page, as Flask-Limiter would
+            current_app.logger.warning("Rate-limit storage unavailable; not-found answers are not counted")
 
 
 def _refuse_when_over() -> None:
     if not request.view_args or request.endpoint == "static" or not _enabled():
         return
     limit = _limit()
-    if not limiter.limiter.test(limit, _key()):
-        reset_at, _ = limiter.limiter.get_window_stats(limit, _key())
-        raise TooManyNotFound(retry_after=max(1, int(reset_at - time.time())))
+    try:
+        if limiter.limiter.test(limit, _key()):
+            return
+        reset_at = limiter.limiter.get_window_stats(limit, _key())[0]
+    except Exception:  # noqa: BLE001 -- the storage is down: fail open, never turn it into a 500
+        current_app.logger.warning("Rate-limit storage unavailable; not-found throttle skipped")
+        return
+    raise TooManyNotFound(retry_after=max(1, int(reset_at - time.time())))
 
 
 def init_throttle(app: Flask) -> None:

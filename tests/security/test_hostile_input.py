@@ -6,11 +6,13 @@ import io
 import logging
 import time
 import unicodedata
+import uuid
 
 import pytest
 from flask import request
 from sqlalchemy import func, select
 
+from portal import create_app
 from portal.accounts import services as accounts
 from portal.accounts.models import User
 from portal.catalog.models import Stack
@@ -327,3 +329,21 @@ def test_walking_ids_is_throttled(app, client, educator):
     refused = client.get("/submissions/5000")
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert client.get("/my").status_code == 200  # pages without an id still work
+
+
+def test_walking_ids_is_throttled_with_redis_storage(app_config, make_user):
+    """Production keeps the count in Redis, shared by every worker."""
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    worker = create_app({**app_config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+                         "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}", "NOT_FOUND_LIMIT": "10 per 10 minutes"})
+    client = worker.test_client()
+    token = accounts.start_session(make_user())
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = token
+    answers = [client.get(f"/submissions/{1000 + n}").status_code for n in range(12)]
+    assert answers == [404] * 10 + [429, 429]
