@@ -25,7 +25,7 @@ class TooManyNotFound(TooManyRequests):
 
 def _key() -> str:
     who = f"user:{current_user.id}" if current_user.is_authenticated else f"address:{request.remote_addr}"
-    return f"not-found:{who}"
+    return f"{current_app.config.get('RATELIMIT_KEY_PREFIX', '')}not-found:{who}"
 
 
 def _enabled() -> bool:
