@@ -325,7 +325,7 @@ def test_a_submission_is_reviewed_revised_and_earned(
 
     # 5. The educator has earned it: told in Notices, shown on the version page and on My work.
     follow(me, me.get_by_role("navigation", name="Main").get_by_role("link", name=re.compile(r"^Notices")))
-    follow(me, me.get_by_role("link", name=f"“{PLAN_TITLE}” was earned."))
+    follow(me, me.get_by_role("button", name=f"“{PLAN_TITLE}” was earned."))
     expect(me).to_have_url(re.compile(rf"/submissions/{submission_id}/versions/2$"))
     expect(me.locator("main .meta .state")).to_have_text("Earned")
     expect(me.get_by_text("Every part was marked “Yes”: you have earned this micro-credential.")).to_be_visible()
