@@ -1,7 +1,8 @@
 """Markdown rendering and word counting for learner-written text.
 
-Pure helpers: no Flask, no portal imports, so they can be used from
-models, forms, views and scripts alike.
+Pure helpers: no Flask, and of the portal only portal.text_bounds (pure as well), so they can be used
+from models, forms, views and scripts alike. Rendering is bounded whatever the input: see text_bounds for
+the characters defused before Python-Markdown runs, and MARKDOWN_MAX_MARKUP below for the budget.
 """
 
 import threading
