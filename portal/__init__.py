@@ -24,6 +24,7 @@ from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.notifications import cli as notifications_cli
 from portal.notifications import views as notifications_views
 from portal.permissions import TEMPLATE_PREDICATES
+from portal.request_guard import init_request_guard
 from portal.reviews import cli as reviews_cli
 from portal.reviews import staff_views as staff_reviews_views
 from portal.reviews import views as reviews_views
@@ -31,6 +32,7 @@ from portal.security import check_production_settings, init_security
 from portal.submissions import views as submissions_views
 from portal.templating import list_url, page_url
 from portal.text import count_words, render_markdown
+from portal.throttle import init_throttle
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,11 +46,13 @@ def create_app(config=None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     load_config(app, config)
+    init_request_guard(app)
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
     init_errors(app)
     init_security(app)
+    init_throttle(app)
     return app
 
 

@@ -19,7 +19,14 @@ class Config:
     # Requests larger than this are refused with 413 before the body is read:
     # five artifacts of 10 MB plus the form itself.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 52 * 1024 * 1024)
-    MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
+    # Each text field of a multipart form (the draft form), and every other body (URL-encoded forms, JSON),
+    # which Werkzeug reads whole into memory. Both sit well above TEXT_MAX_CHARS (4 bytes a character at
+    # most), so a text just over that limit still reaches its form and gets a message beside its field.
+    MAX_FORM_MEMORY_SIZE = _env_int("MAX_FORM_MEMORY_SIZE", 1024 * 1024)
+    MAX_BODY_BYTES = _env_int("MAX_BODY_BYTES", 1024 * 1024)
+    # The longest text any one field takes (an essay, a goal field, feedback). Far above every word limit;
+    # it bounds the work of rendering and counting (see portal/text.py).
+    TEXT_MAX_CHARS = _env_int("TEXT_MAX_CHARS", 50_000)
     UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
     UPLOAD_MAX_FILES = _env_int("UPLOAD_MAX_FILES", 5)
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")  # default: instance/uploads
@@ -35,6 +42,8 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes")
     # Checking an uploaded credential canonicalizes and verifies it, which costs CPU; anyone may do it.
     VERIFY_LIMIT_PER_ADDRESS = os.environ.get("VERIFY_LIMIT_PER_ADDRESS", "30 per minute")
+    # "Not found" answers from object pages per person (or address): past it, walking ids gets 429.
+    NOT_FOUND_LIMIT = os.environ.get("NOT_FOUND_LIMIT", "60 per 10 minutes")
     # How many proxies in front of the app set X-Forwarded-For. 0 means the header is ignored,
     # so a forged header can never change the address the rate limit counts.
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)

@@ -4,6 +4,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal import logsafe, throttle
 from portal.extensions import db
 
 MESSAGES = {
@@ -24,11 +25,15 @@ def _wants_json() -> bool:
 def handle_http_error(error: HTTPException):
     code = error.code or 500
     title, hint = MESSAGES.get(code, (error.name, "Please go back and try again."))
+    hint = getattr(error, "hint", hint)  # an exception may say exactly what was wrong
+    if code == 404:
+        throttle.count_not_found()
+    headers = {"Retry-After": str(error.retry_after)} if getattr(error, "retry_after", None) else {}
     if _wants_json():
-        return jsonify(error=title, detail=hint), code
+        return jsonify(error=title, detail=hint), code, headers
     if _request_has_no_routing():
-        return f"{title}. {hint}", code, {"Content-Type": "text/plain; charset=utf-8"}
-    return render_template("error.html", code=code, title=title, hint=hint), code
+        return f"{title}. {hint}", code, {"Content-Type": "text/plain; charset=utf-8", **headers}
+    return render_template("error.html", code=code, title=title, hint=hint), code, headers
 
 
 def _request_has_no_routing() -> bool:
@@ -47,5 +52,6 @@ def handle_unexpected_error(error: Exception):
 
 
 def init_errors(app: Flask) -> None:
+    logsafe.install()
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected_error)

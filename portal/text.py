@@ -1,18 +1,31 @@
 """Markdown rendering and word counting for learner-written text.
 
-Pure helpers: no Flask, no portal imports, so they can be used from
-models, forms, views and scripts alike.
+Pure helpers: no Flask, and of the portal only portal.text_bounds (pure as well), so they can be used
+from models, forms, views and scripts alike. Rendering is bounded whatever the input: see text_bounds for
+the characters defused before Python-Markdown runs, and MARKDOWN_MAX_MARKUP below for the budget.
 """
 
-from functools import lru_cache
+import threading
+from collections import OrderedDict
 from html.parser import HTMLParser
 
 import bleach
 import markdown
 from bleach.html5lib_shim import Filter
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-__all__ = ["count_words", "render_markdown"]
+from portal.text_bounds import BoundedLinksExtension, defuse, restore
+
+__all__ = ["MARKDOWN_MAX_CHARS", "count_words", "render_markdown"]
+
+# Past this size text is shown as plain paragraphs, never parsed as Markdown. Forms refuse text over the
+# TEXT_MAX_CHARS setting (50,000 characters) long before; this bounds the work for anything stored earlier.
+MARKDOWN_MAX_CHARS = 100_000
+# Every emphasis, code span, escape or entity costs Python-Markdown and bleach some 20-40 microseconds, a
+# tag about 100 and a link about 200. Real writing uses a few hundred such characters; a text whose weighted
+# count passes this budget is shown as plain paragraphs, which keeps any text under about 0.3 s to render.
+MARKDOWN_MAX_MARKUP = 8_000
+_MARKUP_WEIGHTS = {"*": 1, "_": 1, "`": 1, "\\": 1, "&": 1, "<": 3, "[": 6}
 
 _ALLOWED_TAGS = frozenset(
     {
@@ -63,12 +76,68 @@ def render_markdown(text: str | None) -> Markup:
     return Markup(_render(text))  # noqa: S704
 
 
+class ByteBoundedCache:
+    """A least-recently-used cache of str -> value bounded by the characters of keys and values it holds.
+
+    Counting entries let 4,096 large texts grow a worker by hundreds of megabytes; characters bound the
+    memory whatever the texts' sizes. Thread-safe: gthread workers share it.
+    """
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        self.size = 0
+        self._items: OrderedDict[str, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_compute(self, key: str, compute):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = compute(key)
+        self._put(key, value)
+        return value
+
+    def _put(self, key: str, value) -> None:
+        cost = _cost(key, value)
+        if cost > self.max_chars:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = value
+            self.size += cost
+            while self.size > self.max_chars:
+                old_key, old_value = self._items.popitem(last=False)
+                self.size -= _cost(old_key, old_value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.size = 0
+
+
+def _cost(key: str, value) -> int:
+    return len(key) + (len(value) if isinstance(value, str) else 0) + 100  # ~100 for the entry itself
+
+
 # Submitted text never changes and is shown again and again (reviewer pages, versions, previews of the
-# same draft), so each distinct text is rendered once per process. Keyed by the text itself: pure.
-@lru_cache(maxsize=4096)
+# same draft), so each distinct text is rendered once per process. About 16 million characters: at most
+# some 64 MB of strings per worker whatever the texts' sizes.
+RENDER_CACHE = ByteBoundedCache(16_000_000)
+COUNT_CACHE = ByteBoundedCache(4_000_000)
+
+
 def _render(text: str) -> str:
+    return RENDER_CACHE.get_or_compute(text, _render_uncached)
+
+
+def _render_uncached(text: str) -> str:
+    if len(text) > MARKDOWN_MAX_CHARS or _markup_count(text) > MARKDOWN_MAX_MARKUP:
+        return _plain_paragraphs(text)
     # Markdown and Cleaner objects hold parser state and are not thread-safe, so both are built per call.
-    html = markdown.Markdown(extensions=["sane_lists"]).convert(text)
+    md = markdown.Markdown(extensions=["sane_lists", BoundedLinksExtension()])
+    html = md.convert(defuse(text, md.tab_length))
     cleaner = bleach.Cleaner(
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
@@ -77,7 +146,16 @@ def _render(text: str) -> str:
         strip_comments=True,
         filters=[_LinkRelFilter],
     )
-    return cleaner.clean(html)
+    return restore(cleaner.clean(html))
+
+
+def _markup_count(text: str) -> int:
+    return sum(text.count(ch) * weight for ch, weight in _MARKUP_WEIGHTS.items())
+
+
+def _plain_paragraphs(text: str) -> str:
+    paragraphs = (p.strip() for p in text.replace("\r\n", "\n").split("\n\n"))
+    return "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs if p)
 
 
 class _TextExtractor(HTMLParser):
@@ -118,10 +196,9 @@ def count_words(text: str | None) -> int:
     """
     if not text:
         return 0
-    return _count(text)
+    return COUNT_CACHE.get_or_compute(text, _count)
 
 
-@lru_cache(maxsize=4096)
 def _count(text: str) -> int:
     visible = _visible_text(_render(text))
     return sum(1 for run in visible.split() if any(ch.isalnum() for ch in run))

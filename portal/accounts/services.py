@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import unicodedata
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -41,7 +42,9 @@ def check_password_rules(password: str) -> None:
 
 
 def normalize_email(email: str) -> str:
-    return email.strip().lower()
+    """The one form an address is stored and looked up in (sign-up, sign-in, staff, rosters): Unicode NFC and
+    lower case, so "José@x.org" typed with a combining accent or in capitals is the same account."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", email.strip()).lower())
 
 
 def find_user_by_email(email: str) -> User | None:

@@ -270,6 +270,11 @@ def import_roster(cohort_id: int):
         data = form.file.data.stream.read(ROSTER_MAX_BYTES + 1)
         if len(data) > ROSTER_MAX_BYTES:
             form.file.errors.append("The file is larger than 1 MB. Split it into smaller files.")
+        elif b"\x00" in data:  # UTF-16 ("Unicode text") or not text at all; no database stores NUL in text
+            form.file.errors.append(
+                "This file is not a CSV file as saved by a spreadsheet (it contains NUL characters). "
+                "Save it as “CSV UTF-8” and upload it again."
+            )
         else:
             staged = membership.stage_import(
                 cohort=cohort, actor=signed_in_user(), filename=form.file.data.filename or "",
@@ -352,9 +357,12 @@ def my_profile():
 
 @bp.after_request
 def _keep_invitation_pages_out_of_caches(response):
-    # The token is in the address and the page names the person. (The templates also ask for no Referer.)
+    # The token is in the address and the page names the person. Its address may reach this site only
+    # (same-origin): never another site through a link, but the form's own POST still carries the Referer
+    # that the CSRF check demands over HTTPS (no-referrer made every invitation fail behind TLS).
     if request.endpoint == "cohorts.accept_invitation":
         response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 

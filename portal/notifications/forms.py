@@ -6,3 +6,7 @@ class MarkAllReadForm(FlaskForm):
     """The "Mark all as read" button; next is the page to return to (checked to be on this site)."""
 
     next = HiddenField()
+
+
+class OpenNoticeForm(FlaskForm):
+    """The button that opens a notice: only CSRF, since opening it marks it read."""

@@ -4,7 +4,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
 from portal.notifications import services
-from portal.notifications.forms import MarkAllReadForm
+from portal.notifications.forms import MarkAllReadForm, OpenNoticeForm
 from portal.notifications.models import Notice
 from portal.permissions import signed_in_user
 from portal.security import is_safe_next
@@ -49,13 +49,16 @@ def mark_all_read():
     return redirect(target if is_safe_next(target) else url_for("notifications.index"))
 
 
-@bp.get("/notices/<int:notice_id>")
+@bp.post("/notices/<int:notice_id>")
 @login_required
 def open_notice(notice_id: int):
-    """Following a notice marks it read, then goes where it points."""
+    """Opening a notice (a button on the notices page, so a POST with CSRF) marks it read, then goes where
+    it points."""
     notice = db.get_or_404(Notice, notice_id)
     if notice.user_id != current_user.id:
         abort(404)
+    if not OpenNoticeForm().validate_on_submit():
+        abort(400)
     services.mark_read(user=signed_in_user(), notice=notice)
     db.session.commit()
     return redirect(notice.href or url_for("notifications.index"))

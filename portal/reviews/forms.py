@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from portal.catalog.loader import PartSpec
+from portal.limits import WithinTextLimit
 from portal.reviews.models import Result
 
 RESULT_CHOICES = [SelectChoice(Result.YES.value, "Yes"), SelectChoice(Result.NOT_YET.value, "Not yet")]
@@ -48,7 +49,7 @@ DECLINE_REASONS = {
 class DeclineForm(FlaskForm):
     reason = SelectField("Why are you declining?", choices=[SelectChoice(k, v) for k, v in DECLINE_REASONS.items()],
                          validators=[DataRequired("Choose a reason.")])
-    note = TextAreaField("Anything staff should know (optional)")
+    note = TextAreaField("Anything staff should know (optional)", validators=[WithinTextLimit()])
 
     def reason_text(self) -> str:
         label = DECLINE_REASONS[self.reason.data]

@@ -17,6 +17,7 @@ from portal.badges import notices as badge_notices
 from portal.badges import services as badges
 from portal.badges.keys import IssuerKeyMissing
 from portal.extensions import db
+from portal.limits import too_long_message
 from portal.notifications import services as notifications
 from portal.reviews import routing
 from portal.reviews.models import Assignment, AssignmentState, PartResult, Result, Review, ReviewerProfile
@@ -46,10 +47,23 @@ def outcome(results: dict[str, str | None]) -> State:
     return State.EARNED if results and all(r == Result.YES for r in results.values()) else State.NOT_YET
 
 
-def check_results(version: Version, entries: dict[str, tuple[str | None, str]]) -> list[ResultProblem]:
+def oversize_feedback(version: Version, entries: dict[str, tuple[str | None, str]]) -> list[ResultProblem]:
+    """Feedback over the hard size limit (TEXT_MAX_CHARS): such results are not stored at all."""
     problems = []
     for number, part in enumerate(version.requirements.parts, start=1):
+        message = too_long_message(entries.get(part.key, (None, ""))[1], f"The feedback for Part {number}")
+        if message:
+            problems.append(ResultProblem(part.key, message, f"{part.key}-feedback"))
+    return problems
+
+
+def check_results(version: Version, entries: dict[str, tuple[str | None, str]]) -> list[ResultProblem]:
+    problems = oversize_feedback(version, entries)
+    too_long = {problem.part_key for problem in problems}
+    for number, part in enumerate(version.requirements.parts, start=1):
         result, feedback = entries.get(part.key, (None, ""))
+        if part.key in too_long:
+            continue
         if result not in (Result.YES, Result.NOT_YET):
             problems.append(ResultProblem(part.key, f"Part {number}: choose Yes or Not yet.", f"{part.key}-result-0"))
         elif result == Result.NOT_YET and not feedback.strip():
@@ -90,8 +104,12 @@ def _lock_version(version: Version) -> None:
 
 
 def save_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple[str | None, str]]) -> Review:
-    """Keep the reviewer's results so far; the first save starts the review (the educator can no longer withdraw)."""
+    """Keep the reviewer's results so far; the first save starts the review (the educator can no longer withdraw).
+    Feedback over the hard size limit raises ResultsIncomplete before anything is stored."""
     version = assignment.version
+    too_long = oversize_feedback(version, entries)
+    if too_long:
+        raise ResultsIncomplete(too_long)
     _lock_version(version)
     db.session.refresh(assignment, ["state", "reviewer_id"])
     _require_open(reviewer, assignment)

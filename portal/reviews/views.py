@@ -128,7 +128,8 @@ def decline(assignment_id: int):
     assignment = _load_assignment(assignment_id)
     form = DeclineForm()
     if not form.validate_on_submit():
-        flash("Choose a reason for declining.", "error")
+        errors = [message for messages in form.errors.values() for message in messages]
+        flash(errors[0] if errors else "Choose a reason for declining.", "error")
         return redirect(url_for("reviews.score", assignment_id=assignment.id) + "#decline")
     try:
         services.decline(reviewer=signed_in_user(), assignment=assignment, reason=form.reason_text())

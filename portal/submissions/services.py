@@ -12,7 +12,7 @@ from portal.catalog.models import Credential
 from portal.extensions import db
 from portal.submissions import uploads
 from portal.submissions.models import Artifact, State, Submission, Version
-from portal.submissions.validation import Problem, submission_problems, word_limit_problems
+from portal.submissions.validation import Problem, oversize_problems, submission_problems, word_limit_problems
 
 # (from, to): the life cycle. NOT_YET -> DRAFT opens a new version; the decided one is kept as it is.
 TRANSITIONS = {
@@ -40,6 +40,14 @@ class NotReady(SubmissionError):
 
     def __init__(self, problems: list[Problem]):
         super().__init__(f"{len(problems)} problem(s) to fix before submitting")
+        self.problems = problems
+
+
+class TooLong(SubmissionError):
+    """A save was refused because a text is over the hard limit; .problems names each field."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems[0].message)
         self.problems = problems
 
 
@@ -164,8 +172,12 @@ def _latest_withdrawn(educator, credential: Credential) -> Submission | None:
 
 def save_draft(*, educator, submission: Submission, answers: dict, base_revision: int) -> list[Problem]:
     """Save answers over the draft if nobody saved since base_revision; otherwise raise EditConflict and
-    change nothing. Returns the warnings (words over a limit): a draft may exceed them, a submission may not."""
+    change nothing. A text over the hard size limit raises TooLong, also changing nothing. Returns the
+    warnings (words over a limit): a draft may exceed them, a submission may not."""
     version = _editable_version(educator, submission)
+    too_long = oversize_problems(version.requirements.parts, answers)
+    if too_long:
+        raise TooLong(too_long)
     result = db.session.execute(
         update(Version)
         .where(Version.id == version.id, Version.revision == base_revision, Version.state == State.DRAFT)

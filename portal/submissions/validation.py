@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from portal.catalog.loader import PartSpec
+from portal.limits import too_long_message
 from portal.text import count_words
 
 
@@ -41,6 +42,21 @@ def written_goals(part: PartSpec, answer: dict) -> list[tuple[int, dict]]:
     goals = answer.get("goals") or []
     keys = ["statement", *(f.key for f in part.fields)]
     return [(i, g) for i, g in enumerate(goals) if any(not is_blank(g.get(k)) for k in keys)]
+
+
+def oversize_problems(parts: list[PartSpec], answers: dict) -> list[Problem]:
+    """Texts over the hard limit (TEXT_MAX_CHARS): such a draft is not saved at all."""
+    problems = []
+    for number, part in enumerate(parts, start=1):
+        answer = answers.get(part.key) or {}
+        if part.kind == "essay":
+            message = too_long_message(answer.get("text"), part_label(number, part))
+            problems += [Problem(essay_field_id(part), message)] if message else []
+        for index, goal in enumerate(answer.get("goals") or []):
+            for key, text in goal.items():
+                message = too_long_message(text, f"Goal {index + 1} of {part_label(number, part)}")
+                problems += [Problem(goal_field_id(part, index, key), message)] if message else []
+    return problems
 
 
 def _over_limit(number: int, part: PartSpec, answer: dict) -> Problem | None:

@@ -1,3 +1,5 @@
+import json
+
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import CombinedMultiDict
@@ -6,7 +8,9 @@ from portal import permissions
 from portal.badges import sharing
 from portal.catalog.services import get_credential_or_404
 from portal.extensions import db
+from portal.limits import too_long_message
 from portal.permissions import signed_in_user
+from portal.request_guard import UNSTORABLE_MESSAGE, has_unstorable
 from portal.reviews import services as reviews
 from portal.submissions import services, uploads
 from portal.submissions.downloads import send_artifact
@@ -102,6 +106,9 @@ def save(submission_id: int):
     except services.EditConflict as conflict:
         db.session.rollback()
         return _conflict(submission, form, conflict.version)
+    except services.TooLong as too_long:
+        db.session.rollback()
+        return _too_long(submission, form, too_long.problems)
     if _wants_json():
         db.session.commit()
         return jsonify(_saved_summary(submission, warnings))
@@ -148,6 +155,14 @@ def _conflict(submission: Submission, form, saved_version):
         return jsonify(error=short, conflict=True, revision=saved_version.revision), 409
     form.revision.data = saved_version.revision
     return _edit_page(submission, form, status=409, conflict=message, saved=saved_version, warnings=[])
+
+
+def _too_long(submission: Submission, form, problems):
+    """Nothing was saved: say which field is over the limit, beside it, and keep every text typed."""
+    if _wants_json():
+        fields = [{"field": p.field_id, "message": p.message} for p in problems]
+        return jsonify(error=problems[0].message, problems=fields), 422
+    return _edit_page(submission, form, status=422, problems=problems, warnings=[], not_saved=True)
 
 
 def _attach_files(submission: Submission, form, parts) -> dict[str, list[str]]:
@@ -265,9 +280,22 @@ def download(submission_id: int, artifact_id: int):
     return send_artifact(_load_artifact(_load_submission(submission_id), artifact_id))
 
 
+PREVIEW_BAD_REQUEST = 'The preview expects JSON of the form {"text": "…"}.'
+
+
 @bp.post("/preview")
 @login_required
 def preview():
-    text = request.get_json(silent=True, force=True) or {}
-    body = str(text.get("text", ""))[:100_000]
-    return jsonify(html=str(render_markdown(body)), words=count_words(body))
+    """Render a draft's text as it will be shown; the body was already held to MAX_BODY_BYTES."""
+    try:
+        payload = json.loads(request.get_data(cache=False))
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep
+        return jsonify(error=PREVIEW_BAD_REQUEST), 400
+    text = payload.get("text") if isinstance(payload, dict) else None
+    if not isinstance(text, str):
+        return jsonify(error=PREVIEW_BAD_REQUEST), 400
+    if has_unstorable(text):
+        return jsonify(error=UNSTORABLE_MESSAGE), 400
+    if message := too_long_message(text, "This text"):
+        return jsonify(error=message), 422
+    return jsonify(html=str(render_markdown(text)), words=count_words(text))

@@ -171,9 +171,12 @@ for (const details of document.querySelectorAll("details[data-preview-for]")) {
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
       credentials: "same-origin",
     });
+    const body = await response.json().catch(() => ({}));
     if (response.ok) {
       // The server renders with the same sanitizer as every other page: the HTML is safe to insert.
-      target.innerHTML = (await response.json()).html;
+      target.innerHTML = body.html;
+    } else {
+      target.textContent = body.error || "The preview is not available right now; your text is unchanged.";
     }
   });
 }

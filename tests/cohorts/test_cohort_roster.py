@@ -217,7 +217,8 @@ def test_invitation_link_sets_the_password_signs_in_and_works_once(client, invit
     response = client.get(invited)
     assert response.headers["Cache-Control"] == "no-store"
     page = response.get_data(as_text=True)
-    assert '<meta name="referrer" content="no-referrer">' in page
+    assert '<meta name="referrer" content="same-origin">' in page
+    assert response.headers["Referrer-Policy"] == "same-origin"
     assert "Choose your password" in page and "new@riverside.k12.us" in page
     response = client.post(invited, data={"password": "a long new passphrase"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/my/cohorts")

@@ -22,7 +22,8 @@ def test_notices_page_shows_only_the_signed_in_users_notices(client, make_user, 
     page = client.get("/notices").get_data(as_text=True)
 
     assert "Your submission was received." in page
-    assert f'<a href="/notices/{received.id}">Your submission was received.</a>' in page
+    assert f'action="/notices/{received.id}">' in page
+    assert 'class="link-button notice-link">Your submission was received.</button>' in page
     assert "Lee" not in page and "secret decision" not in page
     assert "You have 1 unread notice." in page
     assert '<span class="tag">New</span>' in page
@@ -103,11 +104,15 @@ def test_following_a_notice_marks_it_read_and_goes_to_its_link(client, make_user
     private = notify(lee, "Lee's notice.", link="/my")
     login_as(dana)
 
-    response = client.get(f"/notices/{received.id}")
+    assert client.get(f"/notices/{received.id}").status_code == 405  # a GET changes nothing
+    db.session.expire_all()
+    assert received.read_at is None
+
+    response = client.post(f"/notices/{received.id}")
 
     assert response.status_code == 302 and response.headers["Location"] == "/my"
     db.session.expire_all()
     assert received.read_at is not None
     assert services.unread_count(dana) == 0
-    assert client.get(f"/notices/{private.id}").status_code == 404
+    assert client.post(f"/notices/{private.id}").status_code == 404
     assert private.read_at is None
