@@ -13,7 +13,9 @@ STATES = (None, State.DRAFT, State.SUBMITTED, State.IN_REVIEW, State.EARNED, Sta
           State.WITHDRAWN)
 ORGANIZATIONS = ("Riverside Unified School District", "Mesa County Schools", "Lakeview Charter Network")
 LOCALES = ("City", "Suburban", "Town", "Rural", "Prefer not to say", None)
-CEILINGS = {"": 8, "/groups": 6}  # the dashboard, and the groups page with every breakdown
+# The dashboard, and the groups page with every breakdown (one of its queries is the member list that keys the
+# rounding of self-reported counts).
+CEILINGS = {"": 8, "/groups": 7}
 
 
 @pytest.fixture
