@@ -200,10 +200,26 @@ def submit(*, educator, submission: Submission) -> Version:
     return transition(submission, State.SUBMITTED, actor=educator)
 
 
+def lock_version(version: Version, *, skip_locked: bool = False) -> bool:
+    """Lock the version's row until the commit and read its state again. Withdrawing and assigning both start
+    here, so one waits for the other and then sees its outcome: a withdrawn version never gets an open
+    assignment. (SQLite has one writer at a time anyway.) skip_locked: return False at once instead of waiting
+    when another transaction holds the row."""
+    query = select(Version.id).where(Version.id == version.id)
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=skip_locked)
+    if db.session.scalar(query) is None:
+        return False
+    db.session.refresh(version, ["state"])
+    return True
+
+
 def withdraw(*, educator, submission: Submission) -> Version:
-    """Take a draft or a submitted version back before review starts."""
+    """Take a draft or a submitted version back before review starts. The version is locked first: the caller
+    releases its open assignments in the same transaction, and no assignment can be added meanwhile."""
     if submission.educator_id != educator.id:
         raise SubmissionError("Only the author can withdraw a submission.")
+    lock_version(submission.current_version)
     return transition(submission, State.WITHDRAWN, actor=educator)
 
 
