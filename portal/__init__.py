@@ -22,6 +22,7 @@ from portal.reviews import cli as reviews_cli
 from portal.reviews import staff_views as staff_reviews_views
 from portal.reviews import views as reviews_views
 from portal.security import check_production_settings, init_security
+from portal.submissions import cli as uploads_cli
 from portal.submissions import views as submissions_views
 from portal.templating import list_url, page_url
 from portal.text import count_words, render_markdown
@@ -74,7 +75,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         catalog_views.bp, accounts_views.bp, submissions_views.bp, reviews_views.bp, staff_reviews_views.bp,
         cohorts_views.bp, notifications_views.bp, accounts_cli.bp, catalog_cli.bp, notifications_cli.bp,
-        reviews_cli.bp, demo.bp,
+        reviews_cli.bp, uploads_cli.bp, demo.bp,
     ):
         app.register_blueprint(blueprint)
 

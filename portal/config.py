@@ -23,6 +23,9 @@ class Config:
     UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
     UPLOAD_MAX_FILES = _env_int("UPLOAD_MAX_FILES", 5)
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")  # default: instance/uploads
+    UPLOAD_QUOTA_BYTES = _env_int("UPLOAD_QUOTA_BYTES", 200 * 1024 * 1024)  # all of one account's files
+    # Files of withdrawn versions are removed this long after the withdrawal (`flask uploads sweep`).
+    UPLOAD_RETENTION_DAYS = _env_int("UPLOAD_RETENTION_DAYS", 90)
 
     # OWASP: argon2id, 19 MiB minimum; we use 64 MiB, 3 passes.
     PASSWORD_HASH = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
