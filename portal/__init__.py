@@ -56,8 +56,21 @@ def load_config(app: Flask, config) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "portal.db")
     app.config["UPLOAD_FOLDER"] = app.config["UPLOAD_FOLDER"] or os.path.join(app.instance_path, "uploads")
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     if issubclass(base, ProductionConfig):
         check_production_settings(app)
+
+
+def engine_options(config) -> dict:
+    """The engine options, with a connect timeout for PostgreSQL: during an outage a page answers 503 quickly
+    instead of waiting for the operating system to give up on the connection."""
+    options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        connect_args = {"connect_timeout": config["DATABASE_CONNECT_TIMEOUT"], **options.get("connect_args", {})}
+        options["connect_args"] = connect_args
+    else:
+        options.pop("pool_timeout", None)  # SQLite's default pool has none
+    return options
 
 
 def register_extensions(app: Flask) -> None:

@@ -14,7 +14,12 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     # None means "a SQLite file in the instance folder", filled in by create_app.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # pool_pre_ping: a connection that died with the database is replaced on checkout, so service returns as soon
+    # as the database does, without a restart. pool_timeout: waiting for a free connection ends in a 503, not a hang.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_timeout": 5}
+    # Seconds to wait for PostgreSQL to accept a connection before the page answers 503 (libpq's minimum is 2;
+    # a stopped server refuses at once).
+    DATABASE_CONNECT_TIMEOUT = _env_int("DATABASE_CONNECT_TIMEOUT", 2)
 
     # Requests larger than this are refused with 413 before the body is read:
     # five artifacts of 10 MB plus the form itself.
