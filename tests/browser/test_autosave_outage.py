@@ -1,0 +1,61 @@
+"""In Chromium, with the live app's database made unreachable for a while: autosave keeps the text in the browser,
+says so, retries until the database is back and then saves it; a reload during the outage shows the friendly 503
+page, and the draft page afterwards restores the text from the browser and saves it."""
+
+from playwright.sync_api import expect
+
+from portal.extensions import db
+from tests.browser.test_submission_flow import start_district_plan, wait_until_saved
+from tests.faults import database_unreachable
+
+KEPT_JS = "() => JSON.stringify(Object.entries(localStorage).filter(([k]) => k.startsWith('portal-draft:')))"
+
+
+def live_engine(live_app):
+    with live_app.app_context():
+        return db.engine
+
+
+def test_autosave_keeps_the_text_through_an_outage_and_saves_it_when_the_database_returns(
+        page, make_account, sign_in, live_app):
+    educator = make_account(earned_foundations=True)
+    sign_in(page, educator.email, educator.password)
+    draft_url = start_district_plan(page)
+    overview = page.locator("#overview-text")
+    overview.press_sequentially("Saved before the outage.")
+    wait_until_saved(page)
+
+    with database_unreachable(live_engine(live_app)):
+        overview.press_sequentially(" Typed during the outage.")
+        expect(page.locator("#save-status")).to_have_text(
+            "Not saved yet, retrying. Your text is kept in this browser.", timeout=10_000)
+        assert "Typed during the outage." in page.evaluate(KEPT_JS)
+        page.wait_for_timeout(2500)  # at least one retry fails too
+        expect(page.locator("#save-status")).to_contain_text("Not saved yet, retrying")
+    wait_until_saved(page)  # retried with backoff until the database answered
+    assert page.evaluate(KEPT_JS) == "[]"  # saved, so nothing left to keep
+    page.goto(draft_url)
+    expect(overview).to_have_value("Saved before the outage. Typed during the outage.")
+
+
+def test_text_typed_during_an_outage_survives_a_reload_and_is_saved_later(page, make_account, sign_in, live_app):
+    educator = make_account(earned_foundations=True)
+    sign_in(page, educator.email, educator.password)
+    draft_url = start_district_plan(page)
+    overview = page.locator("#overview-text")
+
+    with database_unreachable(live_engine(live_app)):
+        overview.press_sequentially("Written while the portal could not save.")
+        expect(page.locator("#save-status")).to_contain_text("Not saved yet, retrying", timeout=10_000)
+        page.once("dialog", lambda dialog: dialog.accept())  # "leave the page?": the text is in the browser
+        response = page.reload()
+        assert response.status == 503 and response.headers["retry-after"] == "30"
+        expect(page.get_by_role("heading", level=1)).to_have_text("The portal is briefly unavailable")
+
+    page.goto(draft_url)
+    expect(page.locator("#restored-notice")).to_contain_text("restored from this browser")
+    expect(overview).to_have_value("Written while the portal could not save.")
+    wait_until_saved(page)
+    page.goto(draft_url)
+    expect(overview).to_have_value("Written while the portal could not save.")
+    expect(page.locator("#restored-notice")).to_have_count(0)
