@@ -76,7 +76,7 @@ TEMP_SUFFIX = ".part"
 # An Office file is a ZIP: what its directory declares is checked before any member is unpacked (the reviewers'
 # copy unpacks them all). Real documents of 10 MB unpack to a few times that; a zip bomb to gigabytes.
 ARCHIVE_MAX_UNPACKED = 200 * 1024 * 1024
-ARCHIVE_MAX_RATIO = 100  # unpacked / packed, for archives that unpack to more than 1 MB
+ARCHIVE_MAX_RATIO = 250  # unpacked / packed, for archives that unpack to more than 1 MB (real XML: 10 to 50)
 ARCHIVE_MAX_MEMBERS = 5000
 
 
