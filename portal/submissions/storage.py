@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, event, func, select, union
+from sqlalchemy import delete, event, func, select, union, update
 from sqlalchemy.orm import Session
 
 from portal import audit
 from portal.audit import utcnow
 from portal.extensions import db
-from portal.submissions import uploads
+from portal.submissions import blind, uploads
 from portal.submissions.models import Artifact, State, Submission, Version
 
 log = logging.getLogger(__name__)
@@ -93,20 +93,48 @@ def used_bytes(educator_id: int) -> int:
 @dataclass
 class SweepReport:
     expired: int = 0  # artifacts of withdrawn versions past the retention period
+    copied: int = 0  # reviewers' copies made for files uploaded before copies were made at upload
     published: int = 0  # temporary files whose row was committed, given their name
     removed: int = 0  # files without a row, and stale temporary files
 
     def __str__(self) -> str:
-        return (f"expired {self.expired} file(s) of withdrawn versions, published {self.published}, "
-                f"removed {self.removed} orphan file(s)")
+        return (f"expired {self.expired} file(s) of withdrawn versions, made {self.copied} reviewers' copies, "
+                f"published {self.published}, removed {self.removed} orphan file(s)")
 
 
 def sweep(*, directory: Path, retention_days: int, now=None) -> SweepReport:
-    """Expire the files of old withdrawn versions (the caller commits), then tidy the folder."""
+    """Expire the files of old withdrawn versions, make the reviewers' copies that are missing, commit, then tidy
+    the folder."""
     report = SweepReport(expired=expire_withdrawn(retention_days=retention_days, now=now))
+    report.copied = make_missing_blind_copies(directory)
     db.session.commit()
     _tidy(directory, report)
     return report
+
+
+def make_missing_blind_copies(directory: Path) -> int:
+    """Files uploaded before reviewers' copies were made at upload get theirs now (until then each download makes
+    one). Versions that carry the same file share its copy. A file that cannot be read is left as it is."""
+    names = db.session.scalars(select(Artifact.stored_name).where(Artifact.blind_name.is_(None)).distinct()).all()
+    made = 0
+    for stored_name in names:
+        source = uploads.stored_path(directory, stored_name)
+        kind = db.session.scalar(select(Artifact.kind).where(Artifact.stored_name == stored_name).limit(1))
+        if not source.is_file():
+            continue
+        try:
+            copy = blind.strip_metadata(kind, source.read_bytes())
+        except blind.CannotStrip:
+            log.warning("No reviewers' copy of stored file %s: it cannot be read", stored_name)
+            continue
+        blind_name = uploads.stage_file(copy, directory)
+        publish_on_commit(directory, blind_name)
+        db.session.execute(
+            update(Artifact).where(Artifact.stored_name == stored_name, Artifact.blind_name.is_(None))
+            .values(blind_name=blind_name).execution_options(synchronize_session=False)
+        )
+        made += 1
+    return made
 
 
 def expire_withdrawn(*, retention_days: int, now=None) -> int:

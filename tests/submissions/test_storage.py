@@ -193,3 +193,24 @@ def test_archive_declaring_a_huge_size_is_refused_before_unpacking(monkeypatch):
     with pytest.raises(uploads.UploadRejected, match="unpacks to"):
         uploads.check_archive(stream, "plan.docx")
     uploads.check_archive(io.BytesIO(office_with("word/document2.xml", 10)), "plan.docx")  # within the default
+
+
+def test_sweep_makes_the_reviewers_copy_of_files_uploaded_before_copies_existed(app, folder, plan_draft, educator):
+    artifact = attach(plan_draft, educator, app)
+    db.session.commit()
+    (folder / artifact.blind_name).unlink()
+    artifact.blind_name = None  # as a row from before migration 0009
+    db.session.commit()
+
+    report = storage.sweep(directory=folder, retention_days=90)
+
+    db.session.expire_all()
+    assert report.copied == 1 and artifact.blind_name
+    assert (folder / artifact.blind_name).read_bytes().startswith(b"%PDF-")
+    assert names_in(folder) == {artifact.stored_name, artifact.blind_name}
+
+
+def test_the_file_field_tells_the_educator_what_blind_reviewers_get(client, plan_draft):
+    page = client.get(f"/submissions/{plan_draft.id}").get_data(as_text=True)
+    assert "reviewers get a copy of each file without its" in page
+    assert "names written in the text itself stay" in page
