@@ -97,3 +97,17 @@ def test_text_kept_from_before_a_save_elsewhere_is_offered_not_applied(page, mak
     page.goto(draft_url)
     expect(overview).to_have_value("Kept in the browser.")
     axe.assert_clean()
+
+
+def test_signing_out_forgets_the_text_kept_in_the_browser(page, make_account, sign_in, live_app):
+    educator = make_account(earned_foundations=True)
+    sign_in(page, educator.email, educator.password)
+    start_district_plan(page)
+    with database_unreachable(live_engine(live_app)):
+        page.locator("#overview-text").press_sequentially("Not for the next person at this computer.")
+        expect(page.locator("#save-status")).to_contain_text("Not saved yet, retrying", timeout=10_000)
+        assert "next person" in page.evaluate(KEPT_JS)
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_load_state()
+    assert page.evaluate(KEPT_JS) == "[]"
