@@ -68,7 +68,9 @@ def _pdf_files(folder: Path, rng: random.Random, count: int = 24) -> list[tuple[
     files = []
     for _ in range(count):
         padding = b"%" + b"x" * rng.randint(20_000, 400_000) + b"\n"
-        body = b"%PDF-1.4\n1 0 obj<<>>endobj\n" + padding + b"trailer<<>>\n%%EOF\n"
+        body = (b"%PDF-1.4\n" + padding + b"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+                b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+                b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
         name = secrets.token_urlsafe(24)
         (folder / name).write_bytes(body)
         files.append((name, len(body), hashlib.sha256(body).hexdigest()))

@@ -14,7 +14,12 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     # None means "a SQLite file in the instance folder", filled in by create_app.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # pool_pre_ping: a connection that died with the database is replaced on checkout, so service returns as soon
+    # as the database does, without a restart. pool_timeout: waiting for a free connection ends in a 503, not a hang.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_timeout": 5}
+    # Seconds to wait for PostgreSQL to accept a connection before the page answers 503 (libpq's minimum is 2;
+    # a stopped server refuses at once).
+    DATABASE_CONNECT_TIMEOUT = _env_int("DATABASE_CONNECT_TIMEOUT", 2)
 
     # Requests larger than this are refused with 413 before the body is read:
     # five artifacts of 10 MB plus the form itself.
@@ -30,6 +35,9 @@ class Config:
     UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
     UPLOAD_MAX_FILES = _env_int("UPLOAD_MAX_FILES", 5)
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")  # default: instance/uploads
+    UPLOAD_QUOTA_BYTES = _env_int("UPLOAD_QUOTA_BYTES", 200 * 1024 * 1024)  # all of one account's files
+    # Files of withdrawn versions are removed this long after the withdrawal (`flask uploads sweep`).
+    UPLOAD_RETENTION_DAYS = _env_int("UPLOAD_RETENTION_DAYS", 90)
 
     # OWASP: argon2id, 19 MiB minimum; we use 64 MiB, 3 passes.
     PASSWORD_HASH = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}

@@ -44,7 +44,11 @@ BACKGROUND = [
     ("ruth.okafor@example.org", "Ruth Okafor", "Mesa County Schools",
      [("identifying-challenges", "earned"), ("engaging-stakeholders", "withdrawn")]),
 ]
-TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# One blank page: a PDF every reader opens (uploads also make the reviewers' copy from it).
+TINY_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 ESSAY = (
     "About a third of our students finish homework on a phone or in a fast-food parking lot. The gap "
     "follows our rural bus routes, so **where students live** matters more than which device they own."

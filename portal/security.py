@@ -2,8 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Flask, request
-from flask_login import current_user
+from flask import Flask, g, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import DEV_SECRET_KEY
@@ -44,9 +43,15 @@ def _set_headers(response):
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")  # a page may ask for stricter
     headers["X-Frame-Options"] = "DENY"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-    if request.blueprint != "static" and current_user.is_authenticated:
+    if request.blueprint != "static" and _is_signed_in():
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def _is_signed_in() -> bool:
+    # Never loads the user itself: during a database outage that would fail again, after the error page was made.
+    user = g.get("_login_user")
+    return user.is_authenticated if user is not None else bool(session.get("_user_id"))
 
 
 def _set_hsts(response):

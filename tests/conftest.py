@@ -24,7 +24,11 @@ from portal.submissions import services as submissions  # noqa: E402
 from portal.submissions.models import State  # noqa: E402
 
 PASSWORD = "correct horse battery"
-TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# One blank page: the smallest PDF a reader opens (uploads make a reviewers' copy, which needs a readable file).
+TINY_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def scratch_dir(tmp_path_factory):

@@ -1,6 +1,6 @@
-"""The dashboard's figures per group: by organization, and by each self-reported field with small groups
-suppressed (see suppression.py). Two aggregate queries for every breakdown of a page together, whatever the
-number of fields or members."""
+"""The dashboard's figures per group: by organization, and by each self-reported field with noisy rounding and
+small groups suppressed (see suppression.py). Three queries for every breakdown of a page together (two
+aggregates and the member list that keys the rounding), whatever the number of fields or members."""
 
 from dataclasses import dataclass, field
 
@@ -12,7 +12,7 @@ from portal.cohorts import queries
 from portal.cohorts.dashboard import Rate
 from portal.cohorts.models import Cohort, ProfileField
 from portal.cohorts.profile import active_fields
-from portal.cohorts.suppression import fewer_than, suppressed_groups
+from portal.cohorts.suppression import ROUND_BASE, cell_key, fewer_than, publish_count, suppressed_groups
 
 # Loader options: the cohort with its credentials in one query, and not its milestones, which no breakdown shows.
 COHORT_LOAD = (joinedload(Cohort.credentials), lazyload(Cohort.milestones))
@@ -34,8 +34,14 @@ class Breakdown:
     title: str
     rows: list[GroupRow]
     total: GroupRow
-    minimum: int | None  # None: not suppressed
+    minimum: int | None  # None: not suppressed, exact figures
     credentials: list[Credential] = field(default_factory=list)
+
+    @property
+    def is_rounded(self) -> bool:
+        """Self-reported breakdowns publish rounded counts and no median (a median of a group would move
+        when one person joins it)."""
+        return self.minimum is not None
 
     @property
     def hidden_label(self) -> str:
@@ -63,8 +69,9 @@ def breakdown(cohort: Cohort, key: str) -> Breakdown | None:
 class _Figures:
     """The figures of every group of some breakdowns: two queries."""
 
-    def __init__(self, cohort: Cohort, groups):
+    def __init__(self, cohort: Cohort, groups, *, rounded: bool):
         self.credentials = cohort.credentials
+        self.member_ids = queries.member_ids(cohort.id) if rounded else []
         self.groups = queries.group_figures(cohort.id, groups)
         self.earned = queries.earned_counts(cohort.id, groups)
 
@@ -89,7 +96,7 @@ def _breakdowns(cohort: Cohort, *, by_organization: bool, fields: list[ProfileFi
     splits = [queries.everyone(cohort.id)]
     splits += [queries.by_organization(cohort.id)] if by_organization else []
     splits += [queries.by_answer(cohort.id, f) for f in fields]
-    figures = _Figures(cohort, queries.groups(*splits))
+    figures = _Figures(cohort, queries.groups(*splits), rounded=bool(fields))
     total = figures.rows(queries.ALL, [queries.ALL])[0]
     total.label = "All members"
     result = []
@@ -104,12 +111,31 @@ def _by_field(cohort: Cohort, profile_field: ProfileField, figures: _Figures, to
     labels = [c for c in profile_field.choices if c != queries.PREFER_NOT]
     labels += sorted(set(sizes) - set(labels) - {queries.NO_ANSWER}) + [queries.NO_ANSWER]
     rows = figures.rows(profile_field.key, labels)
+    secret, ids = current_app.config["SECRET_KEY"], figures.member_ids
+    for row in rows:
+        _round(row, lambda *cell, label=row.label: cell_key(secret, ids, profile_field.key, label, *cell))
     minimum = min_group()
     hidden = suppressed_groups({row.label: row.members for row in rows}, minimum)
     for row in rows:
         if row.label in hidden:
             _hide(row)
     return Breakdown(profile_field.key, f"By {profile_field.label.lower()}", rows, total, minimum, cohort.credentials)
+
+
+def _round(row: GroupRow, key) -> None:
+    """Replace every exact figure of a self-reported group by its published one (see suppression.py)."""
+    row.members = publish_count(row.members, key("members"))
+    row.earned = {cid: min(row.members, publish_count(n, key("earned", cid))) for cid, n in row.earned.items()}
+    decided = publish_count(row.first_attempt.total, key("first_decided"))
+    earned = min(decided, publish_count(row.first_attempt.hits, key("first_earned")))
+    row.first_attempt, row.median_days = Rate(earned, decided), None
+
+
+def rounding_rule(minimum: int) -> str:
+    """The rule in one plain sentence, for the page and the CSV exports."""
+    return (f"Counts of self-reported groups are rounded to a multiple of {ROUND_BASE} after a small random "
+            f"adjustment, and groups under {minimum} are hidden, so that no one's answer can be worked out "
+            "by comparing groups or cohorts; percentages are computed from the rounded counts.")
 
 
 def _hide(row: GroupRow) -> None:

@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterable
 
 from portal.catalog.models import Credential
-from portal.cohorts.breakdowns import Breakdown
+from portal.cohorts.breakdowns import Breakdown, rounding_rule
 from portal.cohorts.dashboard import (
     CATEGORIES,
     CATEGORY_LABELS,
@@ -91,9 +91,11 @@ def timing_csv(summary: Summary) -> str:
 
 
 def breakdown_csv(breakdown: Breakdown) -> str:
+    """Self-reported breakdowns carry no median column and end with a note stating the rounding rule."""
+    median = [] if breakdown.is_rounded else ["Median days to decision"]
     header = [
-        "Group", "Members", *[f"Earned: {c.title}" for c in breakdown.credentials],
-        "First-attempt earn rate (%)", "Median days to decision",
+        "Group", "Members", *[f"Earned: {c.title}" for c in breakdown.credentials], "First-attempt earn rate (%)",
+        *median,
     ]
 
     def line(row) -> list:
@@ -101,7 +103,8 @@ def breakdown_csv(breakdown: Breakdown) -> str:
             return [row.label, *[breakdown.hidden_label] * (len(header) - 1)]
         return [
             row.label, row.members, *[row.earned.get(c.id, 0) for c in breakdown.credentials],
-            _number(row.first_attempt.percent), _number(row.median_days),
+            _number(row.first_attempt.percent), *([_number(row.median_days)] if median else []),
         ]
 
-    return to_csv(header, [*map(line, breakdown.rows), line(breakdown.total)])
+    note = [["Note", rounding_rule(breakdown.minimum)]] if breakdown.is_rounded else []
+    return to_csv(header, [*map(line, breakdown.rows), line(breakdown.total), *note])

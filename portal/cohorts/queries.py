@@ -93,6 +93,10 @@ def groups(*breakdowns: Select) -> Subquery:
     return (union_all(*breakdowns) if len(breakdowns) > 1 else breakdowns[0]).subquery("groups")
 
 
+def member_ids(cohort_id: int) -> list[int]:
+    return list(db.session.scalars(select(Membership.user_id).where(Membership.cohort_id == cohort_id)))
+
+
 def members(cohort_id: int) -> Subquery:
     """The cohort's members as groups: the one group ALL."""
     return groups(everyone(cohort_id))

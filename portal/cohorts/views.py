@@ -131,7 +131,8 @@ def dashboard(cohort_id: int):
 def groups(cohort_id: int):
     cohort = _cohort(cohort_id, *groups_by.COHORT_LOAD)
     return render_template(
-        "cohorts/groups.html", cohort=cohort, breakdowns=groups_by.breakdowns(cohort), minimum=groups_by.min_group()
+        "cohorts/groups.html", cohort=cohort, breakdowns=groups_by.breakdowns(cohort), minimum=groups_by.min_group(),
+        rounding_rule=groups_by.rounding_rule(groups_by.min_group()),
     )
 
 

@@ -21,6 +21,7 @@ from portal.catalog.models import Credential
 from portal.extensions import db
 from portal.reviews.models import Assignment, AssignmentState, ReviewerProfile, reviewer_stacks
 from portal.submissions.models import State, Submission, Version
+from portal.submissions.services import lock_version
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,10 @@ def route(version: Version, *, actor=None) -> list[Assignment]:
     none when nobody is eligible, in which case the version waits in the staff queue."""
     submission = version.submission
     created = []
+    # Locked before the reviewers (the order withdrawing takes them too); a version another transaction holds
+    # is being withdrawn or decided, and is skipped rather than waited for, so a tick never deadlocks with it.
+    if not lock_version(version, skip_locked=True) or version.state not in (State.SUBMITTED, State.IN_REVIEW):
+        return created
     for _ in range(reviews_needed_for(submission.id) - len(holders(version))):
         candidates = load_candidates(submission.credential.stack_id)
         chosen = choose(

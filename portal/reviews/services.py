@@ -287,9 +287,12 @@ def reassign(*, staff, assignment: Assignment, reviewer_id: int | None = None) -
 
 
 def assign_by_hand(*, staff, version: Version, reviewer_id: int) -> Assignment:
-    """Staff choose the reviewer. Conflicts of interest are still refused; capacity is staff's call."""
+    """Staff choose the reviewer. Conflicts of interest are still refused; capacity is staff's call. The version
+    is locked and its state read again, so an educator withdrawing at the same moment either comes first (and
+    this is refused) or releases the new assignment."""
     submission = version.submission
     reviewer = db.session.get(ReviewerProfile, reviewer_id)
+    submissions.lock_version(version)
     if version.state not in (State.SUBMITTED, State.IN_REVIEW):
         raise ReviewError("Only a submitted version waiting for review can be assigned.")
     if reviewer is None or not reviewer.user.is_reviewer or reviewer_id == submission.educator_id:

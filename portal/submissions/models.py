@@ -130,6 +130,9 @@ class Artifact(db.Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("submission_versions.id", ondelete="CASCADE"), index=True)
     part_key: Mapped[str] = mapped_column(String(40))
     stored_name: Mapped[str] = mapped_column(String(64), index=True)
+    # The reviewers' copy under blind review, without the author fields of the file's metadata (see blind.py),
+    # stored beside the original. None for files uploaded before copies were made: one is made when served.
+    blind_name: Mapped[str | None] = mapped_column(String(64))
     original_name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(10))
     size: Mapped[int]

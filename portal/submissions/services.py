@@ -10,7 +10,7 @@ from portal import audit
 from portal.audit import utcnow
 from portal.catalog.models import Credential
 from portal.extensions import db
-from portal.submissions import uploads
+from portal.submissions import blind, storage, uploads
 from portal.submissions.models import Artifact, State, Submission, Version
 from portal.submissions.validation import Problem, oversize_problems, submission_problems, word_limit_problems
 
@@ -103,7 +103,8 @@ def _open_new_version(submission: Submission, previous: Version) -> Version:
 
 def _copy_artifact(artifact: Artifact) -> Artifact:
     return Artifact(
-        part_key=artifact.part_key, stored_name=artifact.stored_name, original_name=artifact.original_name,
+        part_key=artifact.part_key, stored_name=artifact.stored_name, blind_name=artifact.blind_name,
+        original_name=artifact.original_name,
         kind=artifact.kind, size=artifact.size, sha256=artifact.sha256,
     )
 
@@ -212,24 +213,46 @@ def submit(*, educator, submission: Submission) -> Version:
     return transition(submission, State.SUBMITTED, actor=educator)
 
 
+def lock_version(version: Version, *, skip_locked: bool = False) -> bool:
+    """Lock the version's row until the commit and read its state again. Withdrawing and assigning both start
+    here, so one waits for the other and then sees its outcome: a withdrawn version never gets an open
+    assignment. (SQLite has one writer at a time anyway.) skip_locked: return False at once instead of waiting
+    when another transaction holds the row."""
+    query = select(Version.id).where(Version.id == version.id)
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=skip_locked)
+    if db.session.scalar(query) is None:
+        return False
+    db.session.refresh(version, ["state"])
+    return True
+
+
 def withdraw(*, educator, submission: Submission) -> Version:
-    """Take a draft or a submitted version back before review starts."""
+    """Take a draft or a submitted version back before review starts. The version is locked first: the caller
+    releases its open assignments in the same transaction, and no assignment can be added meanwhile."""
     if submission.educator_id != educator.id:
         raise SubmissionError("Only the author can withdraw a submission.")
+    lock_version(submission.current_version)
     return transition(submission, State.WITHDRAWN, actor=educator)
 
 
 def add_artifact(*, educator, submission: Submission, part_key: str, stream, filename: str, config) -> Artifact:
-    """Check a file by its content and attach it to the draft. Raises uploads.UploadRejected with the reason."""
+    """Check a file by its content and attach it to the draft, with the reviewers' copy without its author
+    metadata. Both files are published when the caller commits (storage.py). Raises uploads.UploadRejected with
+    the reason: a refused file, the account's quota reached, or a disk that refused the file (nothing is
+    changed then, so the text saved with it is kept)."""
     version = _editable_version(educator, submission)
     name = uploads.safe_display_name(filename)
     if len(version.artifacts) >= config["UPLOAD_MAX_FILES"]:
         limit = config["UPLOAD_MAX_FILES"]
         raise uploads.UploadRejected(f"“{name}” was not added: a submission can have at most {limit} files.")
     file_type, size, digest = uploads.check_upload(stream, filename, max_bytes=config["UPLOAD_MAX_BYTES"])
-    stored_name = uploads.store_upload(stream, Path(config["UPLOAD_FOLDER"]))
+    _check_quota(educator, name, size, config["UPLOAD_QUOTA_BYTES"])
+    reviewers_copy = _reviewers_copy(file_type, stream, name)
+    stored_name, blind_name = _stage(stream, reviewers_copy, Path(config["UPLOAD_FOLDER"]), name)
     artifact = Artifact(
-        part_key=part_key, stored_name=stored_name, original_name=name, kind=file_type.kind, size=size, sha256=digest
+        part_key=part_key, stored_name=stored_name, blind_name=blind_name, original_name=name,
+        kind=file_type.kind, size=size, sha256=digest,
     )
     version.artifacts.append(artifact)
     db.session.flush()
@@ -237,15 +260,52 @@ def add_artifact(*, educator, submission: Submission, part_key: str, stream, fil
     return artifact
 
 
+def _check_quota(educator, name: str, size: int, quota: int) -> None:
+    used = storage.used_bytes(educator.id)
+    if used + size > quota:
+        raise uploads.UploadRejected(
+            f"“{name}” was not added: your files would take {uploads.format_size(used + size, round_up=True)}, "
+            f"more than the {uploads.format_size(quota, round_up=False)} each account may use. "
+            "Remove files you no longer need from your drafts, or ask your program staff."
+        )
+
+
+def _reviewers_copy(file_type, stream, name: str) -> bytes:
+    stream.seek(0)
+    try:
+        return blind.strip_metadata(file_type.kind, stream.read())
+    except blind.CannotStrip as error:
+        raise uploads.UploadRejected(
+            f"“{name}” could not be read as a {file_type.label} file. "
+            "Save it again from the program that made it, then upload it."
+        ) from error
+    finally:
+        stream.seek(0)
+
+
+def _stage(stream, reviewers_copy: bytes, folder: Path, name: str) -> tuple[str, str]:
+    staged = []
+    try:
+        for content in (stream, reviewers_copy):
+            staged.append(uploads.stage_file(content, folder))
+    except OSError as error:
+        storage.discard(folder, *staged)
+        raise uploads.UploadRejected(storage.storage_problem(error, name)) from error
+    storage.publish_on_commit(folder, *staged)
+    return staged[0], staged[1]
+
+
 def remove_artifact(*, educator, submission: Submission, artifact: Artifact, upload_folder) -> None:
-    """Detach a file from the draft. The stored file is deleted unless an earlier version still carries it."""
+    """Detach a file from the draft. The stored files are deleted after the commit, unless an earlier version
+    still carries them."""
     version = _editable_version(educator, submission)
     version.artifacts.remove(artifact)
     db.session.flush()
     audit.record("artifact.remove", actor=educator, subject=submission, artifact=artifact.id)
     still_used = db.session.scalar(select(Artifact.id).where(Artifact.stored_name == artifact.stored_name).limit(1))
     if still_used is None:
-        uploads.stored_path(Path(upload_folder), artifact.stored_name).unlink(missing_ok=True)
+        names = [n for n in (artifact.stored_name, artifact.blind_name) if n]
+        storage.delete_on_commit(Path(upload_folder), *names)
 
 
 def list_dashboard(educator) -> list[Submission]:

@@ -8,6 +8,7 @@ random names so nothing the user sends ever becomes part of a path.
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import re
 import secrets
@@ -69,6 +70,14 @@ _OOXML_MAIN_PART = {
 
 # secrets.token_urlsafe(24) -> 32 characters of the base64url alphabet, no padding.
 _STORED_NAME = re.compile(r"[A-Za-z0-9_-]{32}")
+# A file being written, not yet published: the final name and this suffix.
+TEMP_SUFFIX = ".part"
+
+# An Office file is a ZIP: what its directory declares is checked before any member is unpacked (the reviewers'
+# copy unpacks them all). Real documents of 10 MB unpack to a few times that; a zip bomb to gigabytes.
+ARCHIVE_MAX_UNPACKED = 200 * 1024 * 1024
+ARCHIVE_MAX_RATIO = 250  # unpacked / packed, for archives that unpack to more than 1 MB (real XML: 10 to 50)
+ARCHIVE_MAX_MEMBERS = 5000
 
 
 class UploadRejected(ValueError):
@@ -129,7 +138,7 @@ def safe_display_name(filename: str) -> str:
     return name
 
 
-def _format_size(size: int, *, round_up: bool) -> str:
+def format_size(size: int, *, round_up: bool) -> str:
     # A file just over the limit must not read "10 MB; the limit is 10 MB", so sizes of
     # rejected files are rounded up and limits rounded normally.
     for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
@@ -153,8 +162,8 @@ def check_upload(stream: BinaryIO, filename: str, *, max_bytes: int) -> tuple[Fi
             raise UploadRejected(f"“{display}” is empty.")
         if size > max_bytes:
             raise UploadRejected(
-                f"“{display}” is {_format_size(size, round_up=True)}; "
-                f"the limit is {_format_size(max_bytes, round_up=False)}."
+                f"“{display}” is {format_size(size, round_up=True)}; "
+                f"the limit is {format_size(max_bytes, round_up=False)}."
             )
         stream.seek(0)
         head = stream.read(8)
@@ -162,6 +171,8 @@ def check_upload(stream: BinaryIO, filename: str, *, max_bytes: int) -> tuple[Fi
         file_type = detect_type(head, stream)
         if file_type is None:
             raise UploadRejected(f"“{display}” is not a {_types_sentence()} file.")
+        if file_type.kind in _OOXML_MAIN_PART:
+            check_archive(stream, display)
         extension = Path(display).suffix.lower()
         claimed = _NAME_EXTENSIONS.get(extension)
         if claimed is not None and claimed != file_type.kind:
@@ -175,25 +186,75 @@ def check_upload(stream: BinaryIO, filename: str, *, max_bytes: int) -> tuple[Fi
         stream.seek(0)
 
 
-def store_upload(stream: BinaryIO, directory: Path) -> str:
-    """Copy the stream into `directory` under a new random name and return that name."""
+def check_archive(stream: BinaryIO, display: str) -> None:
+    """Refuse a ZIP whose declared unpacked size, or packing ratio, no real document has (a zip bomb)."""
+    stream.seek(0)
+    with zipfile.ZipFile(stream) as archive:
+        members = archive.infolist()
+    unpacked = sum(m.file_size for m in members)
+    packed = max(1, sum(m.compress_size for m in members))
+    if len(members) > ARCHIVE_MAX_MEMBERS or unpacked > ARCHIVE_MAX_UNPACKED or (
+        unpacked > 1024 * 1024 and unpacked / packed > ARCHIVE_MAX_RATIO
+    ):
+        raise UploadRejected(
+            f"“{display}” unpacks to {format_size(unpacked, round_up=True)}, far more than any real document: "
+            "it was refused. Save it again from the program that made it, then upload it."
+        )
+
+
+def new_stored_name() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def stage_file(data: BinaryIO | bytes, directory: Path) -> str:
+    """Write the content under a new random name plus TEMP_SUFFIX and return the name (without the suffix).
+    publish() gives the file its name once the row that refers to it is committed, so a worker killed before
+    the commit leaves only a temporary file, which the sweep removes. OSError (a full disk) is left to the
+    caller, with nothing half-written left behind."""
     directory.mkdir(parents=True, exist_ok=True)
-    stored_name = secrets.token_urlsafe(24)
-    path = directory / stored_name
+    stored_name = new_stored_name()
+    path = temp_path(directory, stored_name)
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
     stream.seek(0)
     # "x": never overwrite an existing file, however unlikely a name collision is.
     # Opened outside the try so a collision cannot delete the file that was there.
     out = path.open("xb")
     try:
         with out:
-            while chunk := stream.read(CHUNK_SIZE):
-                out.write(chunk)
+            copy_stream(stream, out)
     except BaseException:
         path.unlink(missing_ok=True)  # no half-written files left behind
         raise
     finally:
         stream.seek(0)
     return stored_name
+
+
+def copy_stream(stream: BinaryIO, out: BinaryIO) -> None:
+    while chunk := stream.read(CHUNK_SIZE):
+        out.write(chunk)
+
+
+def publish(directory: Path, stored_name: str) -> None:
+    """Give a staged file its final name (atomic on one filesystem)."""
+    temp = temp_path(directory, stored_name)
+    if temp.exists():
+        temp.replace(stored_path(directory, stored_name))
+
+
+def temp_path(directory: Path, stored_name: str) -> Path:
+    return stored_path(directory, stored_name).with_name(stored_name + TEMP_SUFFIX)
+
+
+def store_upload(stream: BinaryIO, directory: Path) -> str:
+    """Copy the stream into `directory` under a new random name, published at once, and return that name."""
+    stored_name = stage_file(stream, directory)
+    publish(directory, stored_name)
+    return stored_name
+
+
+def is_stored_name(name: str) -> bool:
+    return isinstance(name, str) and _STORED_NAME.fullmatch(name) is not None
 
 
 def stored_path(directory: Path, stored_name: str) -> Path:

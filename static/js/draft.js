@@ -1,4 +1,6 @@
 // The draft page: autosave while typing, Markdown preview, and a clear stop when another tab saved first.
+// What is typed is also kept in this browser (localStorage) until the server has it, so an outage, a lost
+// connection or a reload loses nothing; saving is retried with growing pauses until it succeeds.
 // Without this script the page still works: "Save draft" and the goal buttons post the whole form.
 import { setServerCount } from "./wordcount.js";
 
@@ -28,6 +30,99 @@ function textFields() {
   return data;
 }
 
+// The typed text, kept in this browser until the server has it.
+const keeper = {
+  key: `portal-draft:${form.getAttribute("action")}`,
+
+  fields() {
+    const fields = {};
+    for (const field of form.querySelectorAll("textarea, input[type=text]")) {
+      if (field.name) fields[field.name] = field.value;
+    }
+    return fields;
+  },
+
+  save() {
+    const revision = form.querySelector("input[name=revision]").value;
+    try {
+      localStorage.setItem(this.key, JSON.stringify({ revision, fields: this.fields(), at: Date.now() }));
+    } catch {
+      // Storage full or disabled: autosave still works, only the browser copy is missing.
+    }
+  },
+
+  load() {
+    try {
+      return JSON.parse(localStorage.getItem(this.key) || "null");
+    } catch {
+      return null;
+    }
+  },
+
+  clear() {
+    try {
+      localStorage.removeItem(this.key);
+    } catch {
+      // Nothing to do: see save().
+    }
+  },
+};
+
+// Text typed here that the server never received (an outage, a closed tab): put it back and save it. A copy made
+// from an older revision than the page's (another tab saved since) is offered instead, not applied.
+function restoreKeptText() {
+  const kept = keeper.load();
+  if (!kept || !kept.fields) return;
+  const page = keeper.fields();
+  const differs = Object.entries(kept.fields).filter(([name, value]) => name in page && page[name] !== value);
+  if (!differs.length) {
+    keeper.clear();
+    return;
+  }
+  const when = new Date(kept.at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+  const notice = document.createElement("div");
+  notice.id = "restored-notice";
+  notice.className = "flash flash-info";
+  notice.setAttribute("role", "status");
+  const text = document.createElement("p");
+  notice.append(text);
+  form.before(notice);
+  if (Number(kept.revision) >= Number(form.querySelector("input[name=revision]").value)) {
+    applyKeptText(kept, differs);
+    text.textContent = `Your text from ${when} had not reached the portal yet, so it was restored from this `
+      + "browser. It is being saved now.";
+    return;
+  }
+  text.textContent = `This browser kept text from ${when} that was never saved, and the draft has been saved `
+    + "from elsewhere since. Restore it to compare, or discard it.";
+  const restore = noticeButton("Restore my text", "button", () => applyKeptText(kept, differs));
+  const discard = noticeButton("Discard it", "button secondary", () => keeper.clear());
+  notice.append(restore, " ", discard);
+}
+
+function noticeButton(label, className, action) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = className;
+  button.textContent = label;
+  button.addEventListener("click", () => {
+    action();
+    document.getElementById("restored-notice").remove();
+  });
+  return button;
+}
+
+function applyKeptText(kept, differs) {
+  // The revision the text was written against: if the draft was saved elsewhere since, saving it is a conflict,
+  // and the author chooses, as with two tabs.
+  form.querySelector("input[name=revision]").value = kept.revision;
+  for (const [name, value] of differs) {
+    const field = form.querySelector(`[name="${CSS.escape(name)}"]`);
+    field.value = value;
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+}
+
 // Another tab saved first: keep this tab's text on screen and let the author choose which copy wins.
 function showConflict(message, savedRevision) {
   let banner = document.getElementById("conflict-banner");
@@ -47,6 +142,7 @@ function showConflict(message, savedRevision) {
   keep.textContent = "Keep my version";
   keep.addEventListener("click", () => {
     form.querySelector("input[name=revision]").value = savedRevision;
+    keeper.save();
     banner.remove();
     autosave.stopped = false;
     autosave.dirty = true;
@@ -58,6 +154,7 @@ function showConflict(message, savedRevision) {
   load.textContent = "Load the saved version";
   load.addEventListener("click", () => {
     autosave.dirty = false;
+    keeper.clear();
     window.location.reload();
   });
   banner.append(text, keep, " ", load);
@@ -67,15 +164,20 @@ function showConflict(message, savedRevision) {
 // The text of each essay as last sent, so a late server count never overwrites a newer live count.
 const lastSent = new Map();
 
+// Pauses between attempts while the portal cannot save: 2, 4, 8... seconds, at most a minute.
+const FIRST_RETRY_SECONDS = 2;
+const LONGEST_RETRY_SECONDS = 60;
+
 const autosave = {
   timer: null,
   inFlight: null,
   dirty: false,
   stopped: false,
+  retrySeconds: 0,  // 0: the last attempt did not fail
 
   schedule() {
     this.dirty = true;
-    if (this.stopped) return;
+    if (this.stopped || this.retrySeconds) return;  // a pending retry will send the latest text
     clearTimeout(this.timer);
     const seconds = Number(form.dataset.autosaveSeconds || 3);
     this.timer = setTimeout(() => this.run(), seconds * 1000);
@@ -102,13 +204,11 @@ const autosave = {
         credentials: "same-origin",
       });
     } catch {
-      this.dirty = true;
-      setStatus("error", "Not saved: the connection was lost. Your text is still here; we will try again.");
-      this.timer = setTimeout(() => this.run(), 10000);
-      return;
+      return this.retryLater();  // the connection was lost
     }
     const body = await response.json().catch(() => ({}));
     if (response.ok) return this.saved(body);
+    if (response.status >= 500) return this.retryLater();  // the portal or its database is down for a moment
     this.stopped = true;
     if (response.status === 409 && body.conflict) {
       setStatus("conflict", "Not saved: this draft was changed in another tab.");
@@ -118,8 +218,22 @@ const autosave = {
     }
   },
 
+  retryLater() {
+    this.dirty = true;
+    clearTimeout(this.timer);
+    this.retrySeconds = Math.min(this.retrySeconds ? this.retrySeconds * 2 : FIRST_RETRY_SECONDS, LONGEST_RETRY_SECONDS);
+    setStatus("retrying", "Not saved yet, retrying. Your text is kept in this browser.");
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.run();
+    }, this.retrySeconds * 1000);
+  },
+
   saved(body) {
+    this.retrySeconds = 0;
     form.querySelector("input[name=revision]").value = body.revision;
+    if (this.dirty) keeper.save();  // typed while saving: keep the newer text, with the new revision
+    else keeper.clear();
     for (const [key, words] of Object.entries(body.words || {})) {
       const textarea = document.getElementById(`${key}-text`);
       if (textarea && textarea.value === lastSent.get(textarea.id)) setServerCount(textarea, words);
@@ -130,8 +244,11 @@ const autosave = {
 
 form.addEventListener("input", (event) => {
   if (event.target.type === "file") return;
+  keeper.save();
   autosave.schedule();
 });
+
+restoreKeptText();
 
 // An explicit save or submit must carry the revision of any autosave still on its way.
 form.addEventListener("submit", async (event) => {

@@ -2,3 +2,18 @@
 // keyboard and screen-reader users start there. Loaded as a module, so it runs after parsing.
 const target = document.querySelector("[data-focus-on-load]");
 if (target) target.focus();
+
+// Signing out forgets the drafts this browser kept while the portal could not save them (see draft.js): the
+// next person at a shared computer must not find them.
+const signOut = document.querySelector("form[data-sign-out]");
+if (signOut) {
+  signOut.addEventListener("submit", () => {
+    try {
+      for (const key of Object.keys(localStorage)) {
+        if (key.startsWith("portal-draft:")) localStorage.removeItem(key);
+      }
+    } catch {
+      // Storage disabled: nothing was kept.
+    }
+  });
+}

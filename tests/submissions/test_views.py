@@ -178,7 +178,7 @@ def test_upload_that_is_not_a_pdf_is_refused_next_to_the_field(client, plan_draf
 
 def test_upload_oversize_file_is_refused(app, client, plan_draft):
     app.config["UPLOAD_MAX_BYTES"] = 1024
-    response = upload(client, plan_draft, "big.pdf", TINY_PDF + b"0" * 2000)
+    response = upload(client, plan_draft, "big.pdf", TINY_PDF + b"0" * (2048 - len(TINY_PDF)))
     assert "“big.pdf” is 2 KB; the limit is 1 KB." in response.get_data(as_text=True)
 
 
