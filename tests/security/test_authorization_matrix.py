@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from portal.accounts import services as accounts
 from portal.audit import utcnow
+from portal.badges import services as badges
 from portal.catalog.models import Credential, Stack
 from portal.cohorts import services as cohorts
 from portal.cohorts.invitations import token_hash, unusable_password
@@ -91,6 +92,22 @@ POLICY: dict[str, set[str]] = {
     "staff_reviews.adjudicate": STAFF,
     "staff_reviews.reviewers": STAFF,
     "staff_reviews.edit_reviewer": STAFF,
+    "badges.did_json": ANYONE,
+    "badges.status_list": ANYONE,
+    "badges.public": ANYONE,  # the share token in the address is the key; a hidden one says "Not shared"
+    "badges.verify": ANYONE,
+    "badges.image": ANYONE,
+    "badges.mine": SIGNED_IN,
+    "badges.earned": OWNER,
+    "badges.download_json": OWNER,
+    "badges.download_png": OWNER,
+    "badges.download_pdf": OWNER,
+    "badges.visibility": OWNER,
+    "badges.copy_link": OWNER,
+    "badges.linkedin": OWNER,
+    "badges_staff.issued": STAFF,
+    "badges_staff.export": STAFF,
+    "badges_staff.revoke": STAFF,
 }
 
 ROLES = ["anonymous", "educator", "other_educator", "reviewer", "staff"]
@@ -111,6 +128,8 @@ class Objects:
     assignment_id: int
     notice_id: int
     version_id: int
+    issued_id: int  # the credential the owner earned before this submission
+    share_token: str
 
 
 @dataclass
@@ -125,11 +144,12 @@ class World:
     credential_slug: str
 
 
-def _objects(owner_role, reviewer_role, submission, assignment) -> Objects:
+def _objects(owner_role, reviewer_role, submission, assignment, issued) -> Objects:
     version = submission.current_version
     artifact = db.session.scalar(select(Artifact).where(Artifact.version_id == version.id))
     notice = db.session.scalar(select(Notice).where(Notice.user_id == submission.educator_id))
-    return Objects(owner_role, reviewer_role, submission.id, artifact.id, assignment.id, notice.id, version.id)
+    return Objects(owner_role, reviewer_role, submission.id, artifact.id, assignment.id, notice.id, version.id,
+                   issued.id, issued.share_token)
 
 
 @pytest.fixture
@@ -146,12 +166,16 @@ def world(app, stack, make_user, make_submission) -> World:
     db.session.commit()
     routed = {}
     for educator, reviewer in (("educator", "reviewer"), ("other_educator", "other_reviewer")):
-        submission = make_submission(educator=users[educator], slug="foundations", state=State.SUBMITTED)
+        earned = make_submission(educator=users[educator], slug="foundations", state=State.EARNED)
+        issued = badges.issue_for_version(version=earned.current_version)
+        db.session.commit()
+        submission = make_submission(educator=users[educator], slug="identifying-challenges", state=State.SUBMITTED)
         reviews.route_submitted(submission.current_version, actor=users[educator])
         db.session.commit()
         assignment = db.session.scalar(select(Assignment).where(Assignment.version_id == submission.current_version.id))
         assert assignment.reviewer_id == users[reviewer].id, "routing gave the world a different shape"
-        routed[educator] = _objects(educator, reviewer if reviewer == "reviewer" else None, submission, assignment)
+        routed[educator] = _objects(educator, reviewer if reviewer == "reviewer" else None, submission, assignment,
+                                    issued)
     credential = db.session.scalar(select(Credential).where(Credential.slug == "foundations"))
     cohort = cohorts.create_cohort(
         name="Matrix Cohort", program="", description="", starts_on=date(2025, 1, 6), ends_on=date(2025, 12, 19),
@@ -178,7 +202,10 @@ def url_values(rule, world: World, objects: Objects) -> dict:
         "user_id": world.users["educator"].id, "slug": world.stack_slug, "stack_slug": world.stack_slug,
         "credential_slug": world.credential_slug, "filename": "css/portal.css",
         "token": world.invitation_token if rule.endpoint == "cohorts.accept_invitation" else "no-such-import",
+        "issued_id": objects.issued_id,
     }
+    if rule.endpoint == "badges.public":
+        values["token"] = objects.share_token
     if rule.endpoint == "staff_reviews.edit_reviewer":
         values["user_id"] = world.users["reviewer"].id
     missing = set(rule.arguments) - set(values)
