@@ -45,6 +45,18 @@ def require_staff(view):
     return wrapped
 
 
+def require_staff_hidden(view):
+    """Signed-in staff only; anyone else signed in gets 404, as if the page did not exist (account pages name
+    people, so their addresses are not confirmed to others)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not is_staff(current_user):
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def signed_in_user():

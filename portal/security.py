@@ -41,7 +41,7 @@ def _set_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")  # a page may ask for less
     headers["X-Frame-Options"] = "DENY"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if request.blueprint != "static" and current_user.is_authenticated:

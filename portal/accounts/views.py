@@ -1,9 +1,20 @@
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_url, login_user, logout_user
 
-from portal.accounts import services
-from portal.accounts.forms import ChangePasswordForm, CreateAccountForm, PeopleSearchForm, SignInForm, SignUpForm
-from portal.accounts.models import User
+from portal.accounts import links, services
+from portal.accounts.forms import (
+    ButtonForm,
+    ChangeEmailForm,
+    ChangePasswordForm,
+    CreateAccountForm,
+    ForgotPasswordForm,
+    PeopleSearchForm,
+    ResetPasswordForm,
+    SignInForm,
+    SignUpForm,
+)
+from portal.accounts.models import TokenPurpose, User
+from portal.audit import utcnow
 from portal.extensions import db, limiter, login_manager
 from portal.pagination import newest_first
 from portal.permissions import require_staff, signed_in_user
@@ -13,17 +24,70 @@ bp = Blueprint("accounts", __name__)
 
 PEOPLE_PER_PAGE = 50
 SIGN_IN_FAILED = "That email and password do not match an account. Check them and try again."
+STATUS_ENDPOINT = "accounts.session_status"
 
 
 @login_manager.user_loader
 def load_user(token: str):
-    return services.load_session_user(token)
+    try:
+        user = services.load_session_user(token)
+    except services.SessionIdle:
+        g.idle_session_token = token
+        return None
+    # Asking how long is left must not count as using the session.
+    if user is not None and request.endpoint != STATUS_ENDPOINT and services.session_needs_touch(user):
+        g.touch_session_token = token
+        user.session_seen_at = utcnow()
+    return user
+
+
+@bp.after_app_request
+def _record_session_use(response):
+    """Write the session's last use, or end an idle session, in a transaction of its own: whatever the view
+    left uncommitted is discarded anyway when the request ends."""
+    touch, idle = g.pop("touch_session_token", None), g.pop("idle_session_token", None)
+    if touch or idle:
+        db.session.rollback()
+        if touch:
+            services.touch_session(touch)
+        if idle:
+            services.end_session(idle)
+        db.session.commit()
+    return response
+
+
+@bp.app_context_processor
+def _idle_session_settings():
+    """What the idle-session warning (static/js/idle.js) needs to know, on every page of a signed-in user."""
+    if not current_user.is_authenticated:
+        return {"idle_session": None}
+    return {"idle_session": {
+        "seconds_left": services.session_seconds_left(current_user),
+        "warn_seconds": int(current_app.config["SESSION_IDLE_WARNING"].total_seconds()),
+    }}
+
+
+@login_manager.unauthorized_handler
+def _ask_to_sign_in():
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error="Not saved: you have been signed out. Your text is still here.", signed_in=False), 401
+    target = login_url("accounts.sign_in", next_url=request.url)
+    if g.get("idle_session_token"):
+        return redirect(target + "&expired=1")
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(target)
 
 
 def _account_key() -> str:
     # The limiter keys attempts by the account named in the form, so guessing one account's
     # password from many addresses is slowed down too.
     return "account:" + services.normalize_email(request.form.get("email", ""))
+
+
+def _failed(response) -> bool:
+    # Only failures count against the sign-in and password-check limits: a school behind one address
+    # signs in many people, and a successful attempt ends with a redirect.
+    return response.status_code != 302
 
 
 def _home() -> str:
@@ -36,42 +100,60 @@ def _sign_in(user: User) -> None:
     login_user(user)
 
 
+def support_contact() -> str:
+    return current_app.config["SUPPORT_CONTACT"] or "your program staff"
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed)
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_account_key,
-    deduct_when=lambda response: response.status_code != 302,
+    deduct_when=_failed,
 )
 def sign_in():
-    form = SignInForm(next=request.args.get("next", ""))
+    form = SignInForm(next=request.args.get("next", ""), email=request.args.get("email", ""))
+    deactivated = False
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.AccountDeactivated:
+            user, deactivated = None, True
         if user:
             _sign_in(user)
             db.session.commit()
             return redirect(form.next.data if is_safe_next(form.next.data) else _home())
         db.session.commit()
-        form.password.errors.append(SIGN_IN_FAILED)
-    return render_template("accounts/sign_in.html", form=form)
+        if not deactivated:
+            form.password.errors.append(SIGN_IN_FAILED)
+    return render_template(
+        "accounts/sign_in.html", form=form, deactivated=deactivated, contact=support_contact(),
+        expired=request.args.get("expired") == "1",
+    )
 
 
 @bp.route("/sign-up", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGN_UP_LIMIT_PER_ADDRESS"], methods=["POST"])
 def sign_up():
     form = SignUpForm()
     if form.validate_on_submit():
         try:
-            user = services.create_user(
+            links.sign_up(
                 email=form.email.data, name=form.name.data, password=form.password.data,
                 organization=form.organization.data,
             )
         except services.AccountError as error:
             form[error.field].errors.append(str(error))
         else:
-            _sign_in(user)
             db.session.commit()
-            flash(f"Welcome, {user.name}. Your account is ready.", "success")
-            return redirect(url_for("catalog.index"))
+            # The same page whether or not the address already had an account (its owner gets a mail).
+            session["signed_up_email"] = services.normalize_email(form.email.data)
+            return redirect(url_for("accounts.signed_up"))
     return render_template("accounts/sign_up.html", form=form)
+
+
+@bp.get("/sign-up/check-your-email")
+def signed_up():
+    return render_template("accounts/signed_up.html", email=session.get("signed_up_email", ""))
 
 
 @bp.post("/sign-out")
@@ -85,8 +167,59 @@ def sign_out():
     return redirect(url_for("accounts.sign_in"))
 
 
+# ---------- The account page ----------
+
+
+def _password_check_limit():
+    return limiter.shared_limit(
+        lambda: current_app.config["PASSWORD_CHECK_LIMIT"], scope="password-check", methods=["POST"],
+        key_func=lambda: f"password-check:{getattr(current_user, 'id', '')}", deduct_when=_failed,
+    )
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return render_template("accounts/account.html", email_form=ChangeEmailForm(), button=ButtonForm())
+
+
+@bp.post("/account/email")
+@login_required
+@_password_check_limit()
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            links.request_email_change(user=signed_in_user(), password=form.password.data, new_email=form.email.data)
+        except services.AccountError as error:
+            db.session.commit()  # keeps the audit entry of a wrong password
+            form[error.field].errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"We sent a link to {services.normalize_email(form.email.data)}. Your address changes when you "
+                  "follow it. We also told your current address.", "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", email_form=form, button=ButtonForm()), 422
+
+
+@bp.post("/account/email/resend")
+@login_required
+@limiter.limit(lambda: current_app.config["LINK_LIMIT_PER_ACCOUNT"], key_func=lambda: f"confirm:{current_user.id}")
+def resend_confirmation():
+    if not ButtonForm().validate_on_submit():
+        return redirect(url_for("accounts.account"))
+    user = signed_in_user()
+    if not user.is_email_confirmed:
+        links.send_confirmation(user=user)
+        db.session.commit()
+        flash(f"A new link is on its way to {user.email}. Earlier links no longer work.", "success")
+    next_url = request.form.get("next", "")
+    return redirect(next_url if is_safe_next(next_url) else url_for("accounts.account"))
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@_password_check_limit()
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -95,6 +228,7 @@ def change_password():
                 user=signed_in_user(), current_password=form.current_password.data, new_password=form.new_password.data
             )
         except services.AccountError as error:
+            db.session.commit()  # keeps the audit entry of a wrong password
             form[error.field].errors.append(str(error))
         else:
             login_user(signed_in_user())
@@ -102,6 +236,141 @@ def change_password():
             flash("Your password has been changed. Other browsers have been signed out.", "success")
             return redirect(_home())
     return render_template("accounts/change_password.html", form=form)
+
+
+# ---------- Mailed links: reset a password, confirm an address ----------
+# The link's token is in its URL. Following it stores the token in this browser's session and redirects to
+# a page without it, so the token never reaches another site (Referer), the history or a log of that page.
+# The redirect itself says no-referrer; the form pages say same-origin, which keeps the Referer that
+# Flask-WTF's CSRF check needs over HTTPS while still sending nothing to other sites.
+
+LINK_SESSION_KEYS = {TokenPurpose.PASSWORD_RESET: "reset_token", TokenPurpose.CONFIRM_EMAIL: "confirm_token"}
+LINK_PAGES = {TokenPurpose.PASSWORD_RESET: "accounts.reset_password", TokenPurpose.CONFIRM_EMAIL: "accounts.confirm"}
+
+
+def _follow_link(token: str, purpose: str):
+    try:
+        links.find_link(token, purpose)
+    except links.LinkError:
+        return _link_problem(purpose)
+    session[LINK_SESSION_KEYS[purpose]] = token
+    return redirect(url_for(LINK_PAGES[purpose]))
+
+
+def _link_problem(purpose: str):
+    session.pop(LINK_SESSION_KEYS[purpose], None)
+    return render_template("accounts/link_problem.html", purpose=purpose), 410
+
+
+def _open_link(purpose: str):
+    """The link this browser followed, or None when it no longer works."""
+    token = session.get(LINK_SESSION_KEYS[purpose])
+    try:
+        return token, links.find_link(token or "", purpose)
+    except links.LinkError:
+        return token, None
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LINK_LIMIT_PER_ADDRESS"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LINK_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_account_key)
+def forgot_password():
+    form = ForgotPasswordForm(email=request.args.get("email", ""))
+    if form.validate_on_submit():
+        links.request_password_reset(email=form.email.data)
+        db.session.commit()
+        session["reset_asked_for"] = services.normalize_email(form.email.data)
+        return redirect(url_for("accounts.reset_sent"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.get("/password/forgot/sent")
+def reset_sent():
+    return render_template("accounts/reset_sent.html", email=session.get("reset_asked_for", ""))
+
+
+@bp.get("/password/reset/<token>")
+def reset_link(token: str):
+    return _follow_link(token, TokenPurpose.PASSWORD_RESET)
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+def reset_password():
+    token, link = _open_link(TokenPurpose.PASSWORD_RESET)
+    if link is None:
+        return _link_problem(TokenPurpose.PASSWORD_RESET)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = links.reset_password(token=token, password=form.password.data)
+        except services.AccountError as error:
+            form.password.errors.append(str(error))
+        except links.LinkError:
+            db.session.rollback()
+            return _link_problem(TokenPurpose.PASSWORD_RESET)
+        else:
+            _sign_in(user)
+            db.session.commit()
+            flash("Your new password is set and you are signed in. Other browsers have been signed out.", "success")
+            return redirect(_home())
+    return render_template("accounts/reset_password.html", form=form, link=link)
+
+
+@bp.get("/email/confirm/<token>")
+def confirm_link(token: str):
+    return _follow_link(token, TokenPurpose.CONFIRM_EMAIL)
+
+
+@bp.route("/email/confirm", methods=["GET", "POST"])
+def confirm():
+    token, link = _open_link(TokenPurpose.CONFIRM_EMAIL)
+    if link is None:
+        return _link_problem(TokenPurpose.CONFIRM_EMAIL)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        try:
+            user = links.confirm_email(token=token)
+        except links.LinkError:
+            db.session.rollback()
+            return _link_problem(TokenPurpose.CONFIRM_EMAIL)
+        db.session.commit()
+        session.pop(LINK_SESSION_KEYS[TokenPurpose.CONFIRM_EMAIL], None)
+        flash(f"Thank you: {user.email} is confirmed.", "success")
+        if current_user.is_authenticated and current_user.id == user.id:
+            return redirect(url_for("accounts.account"))
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/confirm_email.html", form=form, link=link)
+
+
+@bp.after_request
+def _link_pages_policy(response):
+    if request.endpoint in ("accounts.reset_link", "accounts.confirm_link"):
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"
+    elif request.endpoint in ("accounts.reset_password", "accounts.confirm"):
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ---------- Idle sessions (WCAG 2.2.1: warn, and let the person extend) ----------
+
+
+@bp.get("/session/status")
+def session_status():
+    """How long this browser's session has left; reading it does not count as using the session."""
+    seconds = services.session_seconds_left(current_user) if current_user.is_authenticated else 0
+    return jsonify(signed_in=current_user.is_authenticated, seconds_left=seconds), 200, {"Cache-Control": "no-store"}
+
+
+@bp.post("/session/extend")
+def extend_session():
+    if not current_user.is_authenticated:
+        return jsonify(signed_in=False, seconds_left=0), 401
+    current_user.session_seen_at = services.touch_session(current_user.session_token)
+    g.pop("touch_session_token", None)
+    db.session.commit()
+    return jsonify(signed_in=True, seconds_left=services.session_seconds_left(current_user))
 
 
 @bp.route("/staff/people", methods=["GET", "POST"])
