@@ -67,7 +67,8 @@ def _issue(user: User, purpose: str, email: str) -> tuple[str, AccountToken]:
     _void_open_links(user, purpose, now)
     token = secrets.token_urlsafe(32)
     row = AccountToken(
-        token_hash=token_hash(token), user=user, purpose=purpose, email=email, expires_at=now + _lifetime(purpose)
+        token_hash=token_hash(token), user=user, purpose=purpose, email=email, created_at=now,
+        expires_at=now + _lifetime(purpose),
     )
     db.session.add(row)
     db.session.flush()
