@@ -29,9 +29,9 @@ class User(UserMixin, db.Model):
     is_reviewer: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
     is_staff: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # None until the owner proves the address through a mailed link. Accounts made by staff, the command line
-    # or a roster import are confirmed when made (the default); only self sign-up starts unconfirmed.
-    email_confirmed_at: Mapped[datetime | None] = mapped_column(default=utcnow)
+    # None until the owner proves the address through a mailed link (a confirmation, a reset or an invitation).
+    # Accounts made by staff or the command line are confirmed when made.
+    email_confirmed_at: Mapped[datetime | None]
     last_sign_in_at: Mapped[datetime | None]
     deactivated_at: Mapped[datetime | None]  # set by staff: no sign-in, no session, no review work
 

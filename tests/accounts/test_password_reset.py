@@ -152,8 +152,8 @@ def test_reset_works_in_production_behind_a_tls_proxy(app, app_config, make_user
         return response.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
 
     page = browser.get("/password/forgot", base_url="https://localhost", headers=proxy)
-    browser.post("/password/forgot", base_url="https://localhost", data={"email": user.email, "csrf_token": csrf_of(page)},
-                 headers={**proxy, "Referer": "https://localhost/password/forgot"})
+    browser.post("/password/forgot", base_url="https://localhost",
+                 data={"email": user.email, "csrf_token": csrf_of(page)}, headers={**proxy, "Referer": "https://localhost/password/forgot"})
     link = last_link_to(user.email)
     followed = browser.get(path_of(link), base_url="https://localhost", headers=proxy)  # a mail client sends no Referer
     assert followed.headers["Location"] == "/password/reset"
