@@ -201,7 +201,7 @@ def touch_session(token: str, now: datetime | None = None) -> datetime:
 def session_seconds_left(user: User, now: datetime | None = None) -> int:
     """Seconds until the signed-in user's session ends for lack of use."""
     left = user.session_seen_at + current_app.config["SESSION_IDLE"] - (now or utcnow())
-    return max(int(left.total_seconds()), 0)
+    return max(round(left.total_seconds()), 0)
 
 
 def end_session(token: str | None) -> None:
