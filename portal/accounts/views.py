@@ -59,7 +59,7 @@ def _record_session_use(response):
 @bp.app_context_processor
 def _idle_session_settings():
     """What the idle-session warning (static/js/idle.js) needs to know, on every page of a signed-in user."""
-    if not current_user.is_authenticated:
+    if not current_user.is_authenticated or current_user.session_seen_at is None:  # no server session
         return {"idle_session": None}
     return {"idle_session": {
         "seconds_left": services.session_seconds_left(current_user),
