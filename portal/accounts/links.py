@@ -30,7 +30,9 @@ from portal.extensions import db
 from portal.links import public_url
 from portal.notifications.services import queue_email
 
-ENDPOINTS = {TokenPurpose.PASSWORD_RESET: "accounts.reset_link", TokenPurpose.CONFIRM_EMAIL: "accounts.confirm_link"}
+ENDPOINTS = {
+    TokenPurpose.PASSWORD_RESET: "account_links.reset_link", TokenPurpose.CONFIRM_EMAIL: "account_links.confirm_link",
+}
 
 
 class LinkError(ValueError):
@@ -194,7 +196,8 @@ def sign_up(*, email: str, name: str, password: str, organization: str) -> User 
         to=existing.email, subject="Someone tried to sign up with your address", kind="account.sign_up_existing",
         body=("Hello,\n\nSomeone tried to create a Micro-credential Portal account with this address, which "
               "already has an account. Nothing was changed. If it was you, sign in, or choose a new password "
-              f"with \"Forgot your password?\" on the sign-in page:\n\n{public_url('accounts.forgot_password')}\n"),
+              f"with \"Forgot your password?\" on the sign-in page:\n\n"
+              f"{public_url('account_links.forgot_password')}\n"),
     )
     audit.record("account.sign_up_existing", subject=existing)
     return None
