@@ -3,6 +3,7 @@
 import statistics
 import time
 
+import pytest
 from argon2 import PasswordHasher
 
 from portal.accounts import services
@@ -15,19 +16,30 @@ def sign_in_ms(client, email: str) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+def paired_differences(client, email: str, rounds: int = 60) -> list[float]:
+    differences = []
+    for round_ in range(rounds + 5):
+        # Paired and in alternating order, so a busy moment of the shared machine slows both alike.
+        if round_ % 2:
+            unknown, wrong = sign_in_ms(client, "nobody@example.org"), sign_in_ms(client, email)
+        else:
+            wrong, unknown = sign_in_ms(client, email), sign_in_ms(client, "nobody@example.org")
+        if round_ >= 5:  # the first rounds warm up both paths
+            differences.append(wrong - unknown)
+    return differences
+
+
 def test_unknown_email_and_wrong_password_take_the_same_time(app, client, make_user):
-    # Heavier than the test default, so that hashing once more per request (the old bug) would show.
-    app.config["PASSWORD_HASH"] = {"time_cost": 2, "memory_cost": 16384, "parallelism": 1}
+    # With the suite's light hash parameters this measures everything but the hash itself (one verification
+    # on both paths); test_the_dummy_hash_is_computed_once_not_per_request guards the number of hashes.
     app.config["LOGIN_LIMIT_PER_ADDRESS"] = app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "1000 per minute"
     user = make_user()
-    wrong_password, unknown_email = [], []
-    for round_ in range(45):  # interleaved, so a busy moment of the machine slows both alike
-        wrong, unknown = sign_in_ms(client, user.email), sign_in_ms(client, "nobody@example.org")
-        if round_ >= 5:  # the first rounds warm up both paths
-            wrong_password.append(wrong)
-            unknown_email.append(unknown)
-    medians = statistics.median(wrong_password), statistics.median(unknown_email)
-    assert abs(medians[0] - medians[1]) < 5, medians
+    medians = []
+    for _ in range(3):  # a real difference shows every time; a noisy neighbour on the machine does not
+        medians.append(statistics.median(paired_differences(client, user.email)))
+        if abs(medians[-1]) < 3:
+            return
+    pytest.fail(f"wrong password minus unknown email, median ms per attempt: {medians}")
 
 
 def test_the_dummy_hash_is_computed_once_not_per_request(app, make_user, monkeypatch):
