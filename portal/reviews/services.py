@@ -256,7 +256,9 @@ def assign_by_hand(*, staff, version: Version, reviewer_id: int) -> Assignment:
     reviewer = db.session.get(ReviewerProfile, reviewer_id)
     if version.state not in (State.SUBMITTED, State.IN_REVIEW):
         raise ReviewError("Only a submitted version waiting for review can be assigned.")
-    if reviewer is None or not reviewer.user.is_reviewer or reviewer_id == submission.educator_id:
+    if reviewer is None or not (reviewer.user.is_reviewer and reviewer.user.is_active):
+        raise ReviewError("Choose an active reviewer.")
+    if reviewer_id == submission.educator_id:
         raise ReviewError("Choose a reviewer who is not the author.")
     org = submission.educator.organization_id
     if org is not None and reviewer.user.organization_id == org:

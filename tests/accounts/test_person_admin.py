@@ -210,3 +210,17 @@ def test_staff_can_email_a_reset_link(client, staff, make_user):
     (message,) = mails_to("forgetful@example.org")
     assert link_in(message).startswith("http://127.0.0.1:5000/password/reset/")
     assert "account.reset_sent" in actions()
+
+
+def test_a_deactivated_reviewer_gets_no_new_work_by_routing_or_by_hand(staff, make_reviewer, make_user,
+                                                                      make_submission):
+    reviewer = make_reviewer()
+    admin.deactivate(staff=staff, user=reviewer)
+    db.session.commit()
+    submission = routed_submission(make_submission, make_user)
+    assert open_reviewers(submission) == []
+    with pytest.raises(reviews.ReviewError, match="Choose an active reviewer."):
+        reviews.assign_by_hand(staff=staff, version=submission.current_version, reviewer_id=reviewer.id)
+
+    admin.reactivate(staff=staff, user=reviewer)  # back on: the waiting submission reaches them at once
+    assert open_reviewers(submission) == [reviewer.id]
