@@ -6,6 +6,7 @@ open review assignments go to other reviewers.
 """
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit
 from portal.accounts import links
@@ -16,9 +17,10 @@ from portal.audit import AuditEvent, utcnow
 from portal.extensions import db
 from portal.reviews import services as reviews
 from portal.reviews.models import Assignment
-from portal.submissions.models import Submission
+from portal.submissions.models import Submission, Version
 
 HISTORY_LIMIT = 50
+LIST_LIMIT = 100
 
 
 def _other_active_staff(user: User) -> list[int]:
@@ -78,14 +80,24 @@ def reactivate(*, staff: User, user: User) -> None:
 
 
 def person_submissions(user: User) -> list[Submission]:
+    """The person's newest submissions, with what the page shows loaded up front (no query per row)."""
     return list(db.session.scalars(
-        select(Submission).where(Submission.educator_id == user.id).order_by(Submission.id.desc())
+        select(Submission)
+        .where(Submission.educator_id == user.id)
+        .options(joinedload(Submission.credential), selectinload(Submission.versions))
+        .order_by(Submission.id.desc())
+        .limit(LIST_LIMIT)
     ))
 
 
 def person_assignments(user: User) -> list[Assignment]:
+    """The person's newest review assignments, with their submission and credential."""
     return list(db.session.scalars(
-        select(Assignment).where(Assignment.reviewer_id == user.id).order_by(Assignment.assigned_at.desc())
+        select(Assignment)
+        .where(Assignment.reviewer_id == user.id)
+        .options(joinedload(Assignment.version).joinedload(Version.submission).joinedload(Submission.credential))
+        .order_by(Assignment.assigned_at.desc())
+        .limit(LIST_LIMIT)
     ))
 
 

@@ -224,3 +224,19 @@ def test_a_deactivated_reviewer_gets_no_new_work_by_routing_or_by_hand(staff, ma
 
     admin.reactivate(staff=staff, user=reviewer)  # back on: the waiting submission reaches them at once
     assert open_reviewers(submission) == [reviewer.id]
+
+
+def test_person_page_queries_do_not_grow_with_the_work_shown(client, staff, make_user, make_submission,
+                                                            count_queries):
+    educator = make_user()
+    make_submission(educator=educator, slug="foundations")
+
+    def queries() -> int:
+        with count_queries() as counted:
+            assert client.get(f"/staff/people/{educator.id}").status_code == 200
+        return counted[0]
+
+    one = queries()
+    for slug in ("identifying-challenges", "engaging-stakeholders", "district-plan"):
+        make_submission(educator=educator, slug=slug)
+    assert queries() == one
