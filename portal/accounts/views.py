@@ -68,7 +68,8 @@ def _idle_session_settings():
 @login_manager.unauthorized_handler
 def _ask_to_sign_in():
     if request.accept_mimetypes.best == "application/json":
-        return jsonify(error="Not saved: you have been signed out. Your text is still here.", signed_in=False), 401
+        return jsonify(error="You have been signed out. Your text is still here; sign in again to save it.",
+                       signed_in=False), 401
     target = login_url("accounts.sign_in", next_url=request.url)
     if g.get("idle_session_token"):
         return redirect(target + "&expired=1")
@@ -93,6 +94,10 @@ def home() -> str:
 
 
 def sign_in_browser(user: User) -> None:
+    """The one way a browser becomes signed in: a new session id, a server-side session, then Flask-Login.
+    A session this browser held before ends on the server."""
+    if current_user.is_authenticated:
+        services.end_session(current_user.session_token)
     session.clear()
     services.start_session(user)
     login_user(user)

@@ -82,7 +82,7 @@ def test_autosave_after_the_session_ended_gets_401_json_not_the_sign_in_page(cli
     last_used(31)
     response = client.post("/submissions/1/save", headers={"Accept": "application/json"})
     assert response.status_code == 401
-    assert "signed out" in response.get_json()["error"]
+    assert "You have been signed out." in response.get_json()["error"]
 
 
 def test_pages_of_a_signed_in_user_carry_the_warning_settings(client, make_user):
