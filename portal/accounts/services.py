@@ -209,6 +209,12 @@ def end_session(token: str | None) -> None:
         db.session.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))
 
 
+def sign_out(*, user: User) -> None:
+    """End this browser's session on the server."""
+    end_session(user.session_token)
+    audit.record("account.sign_out", actor=user, subject=user)
+
+
 def end_all_sessions(user: User) -> None:
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
 

@@ -162,7 +162,7 @@ def signed_up():
 @bp.post("/sign-out")
 @login_required
 def sign_out():
-    services.end_session(current_user.session_token)
+    services.sign_out(user=signed_in_user())
     db.session.commit()
     logout_user()
     session.clear()

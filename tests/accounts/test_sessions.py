@@ -140,3 +140,10 @@ def test_password_hash_is_argon2id_at_owasp_strength(make_user):
     assert user.password_hash.startswith("$argon2id$")
     assert Config.PASSWORD_HASH["memory_cost"] >= 19 * 1024
     assert Config.PASSWORD_HASH["time_cost"] >= 2
+
+
+def test_sign_out_is_audited(client, make_user):
+    user = make_user()
+    sign_in(client, user.email)
+    client.post("/sign-out")
+    assert db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()[-1] == "account.sign_out"
