@@ -144,7 +144,7 @@ def generate(params: Params, *, log=print) -> dict[str, int]:
         email = f"{email_prefix}{n}@{EMAIL_DOMAIN}"
         user_id = rows.add("users", email=email, name=texts.person_name(rng), organization_id=org,
                            password_hash=password_hash, is_educator=educator, is_reviewer=reviewer, is_staff=staff,
-                           created_at=now - timedelta(days=730))
+                           created_at=now - timedelta(days=730), email_confirmed_at=now - timedelta(days=730))
         users[user_id] = {"email": email, "organization": org}
         return user_id
 

@@ -7,6 +7,8 @@ from flask import Flask
 
 from portal import demo
 from portal.accounts import cli as accounts_cli
+from portal.accounts import link_views as account_links_views
+from portal.accounts import staff_views as staff_accounts_views
 from portal.accounts import views as accounts_views
 from portal.audit import utcnow
 from portal.badges import cli as badges_cli
@@ -97,8 +99,9 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     for blueprint in (
         catalog_views.bp, accounts_views.bp, submissions_views.bp, reviews_views.bp, staff_reviews_views.bp,
-        cohorts_views.bp, notifications_views.bp, accounts_cli.bp, catalog_cli.bp, notifications_cli.bp,
-        reviews_cli.bp, uploads_cli.bp, demo.bp, badges_views.bp, badges_cli.bp, badges_staff_views.bp,
+        account_links_views.bp, staff_accounts_views.bp, cohorts_views.bp, notifications_views.bp, accounts_cli.bp,
+        catalog_cli.bp, notifications_cli.bp, reviews_cli.bp, uploads_cli.bp, demo.bp, badges_views.bp, badges_cli.bp,
+        badges_staff_views.bp,
     ):
         app.register_blueprint(blueprint)
 

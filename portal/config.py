@@ -52,12 +52,25 @@ class Config:
     VERIFY_LIMIT_PER_ADDRESS = os.environ.get("VERIFY_LIMIT_PER_ADDRESS", "30 per minute")
     # "Not found" answers from object pages per person (or address): past it, walking ids gets 429.
     NOT_FOUND_LIMIT = os.environ.get("NOT_FOUND_LIMIT", "60 per 10 minutes")
+    # Failed checks of the current password (password and email change pages), per account.
+    PASSWORD_CHECK_LIMIT = os.environ.get("PASSWORD_CHECK_LIMIT", "5 per 10 minutes")
+    # Reset-link and confirmation-link requests: per address, and per account asked about.
+    LINK_LIMIT_PER_ADDRESS = os.environ.get("LINK_LIMIT_PER_ADDRESS", "10 per hour")
+    LINK_LIMIT_PER_ACCOUNT = os.environ.get("LINK_LIMIT_PER_ACCOUNT", "3 per hour")
+    SIGN_UP_LIMIT_PER_ADDRESS = os.environ.get("SIGN_UP_LIMIT_PER_ADDRESS", "20 per hour")
+    PASSWORD_RESET_MINUTES = _env_int("PASSWORD_RESET_MINUTES", 60)
+    EMAIL_CONFIRMATION_HOURS = _env_int("EMAIL_CONFIRMATION_HOURS", 48)
+    # Whom a deactivated account is told to contact, e.g. "the program office, help@district.org".
+    SUPPORT_CONTACT = os.environ.get("SUPPORT_CONTACT", "")
     # How many proxies in front of the app set X-Forwarded-For. 0 means the header is ignored,
     # so a forged header can never change the address the rate limit counts.
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
 
     SESSION_LIFETIME = timedelta(days=_env_int("SESSION_LIFETIME_DAYS", 14))
     PERMANENT_SESSION_LIFETIME = SESSION_LIFETIME
+    # A session unused for this long ends; pages warn SESSION_IDLE_WARNING before (WCAG 2.2.1).
+    SESSION_IDLE = timedelta(minutes=float(os.environ.get("SESSION_IDLE_MINUTES", "30")))
+    SESSION_IDLE_WARNING = timedelta(minutes=2)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -95,3 +95,18 @@ def test_downgrade_to_base_removes_every_table_but_alembic_version(empty_databas
     assert inspect(db.engine).get_table_names() == ["alembic_version"]
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == []
+
+
+def test_accounts_that_existed_before_confirmation_count_as_confirmed(empty_database_app):
+    flask_migrate.upgrade(revision="0007")
+    with db.engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO users (email, name, password_hash, is_educator, is_reviewer, is_staff, created_at) "
+            "VALUES ('old@example.org', 'Old Account', 'x', true, false, false, '2026-01-05 10:00:00')"
+        ))
+
+    flask_migrate.upgrade(revision="0008")
+
+    with db.engine.connect() as connection:
+        row = connection.execute(text("SELECT email_confirmed_at, deactivated_at FROM users")).one()
+    assert str(row.email_confirmed_at).startswith("2026-01-05 10:00:00") and row.deactivated_at is None

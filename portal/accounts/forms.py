@@ -60,3 +60,38 @@ class PeopleSearchForm(Form):
 
     q = StringField("Name or email contains", validators=[Length(max=200)])
     role = SelectField("Role", choices=[SelectChoice(k, v) for k, v in ROLE_FILTERS.items()], default="")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "Email", validators=[DataRequired("Enter your email address."), Email("Enter a valid email address."),
+                             Length(max=254)],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password", description="At least 8 characters. A long phrase is easiest to remember.",
+        validators=[DataRequired("Choose a new password.")],
+    )
+
+
+class ButtonForm(FlaskForm):
+    """A form that is only a button: CSRF protection for a POST that carries no fields."""
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        "New email address", description="We send a link to it; the change happens when you follow that link.",
+        validators=[DataRequired("Enter the new address."), Email("Enter a valid email address."), Length(max=254)],
+    )
+    password = PasswordField("Your password", validators=[DataRequired("Enter your password to confirm.")])
+
+
+class RolesForm(FlaskForm):
+    educator = BooleanField("Educator")
+    reviewer = BooleanField("Reviewer")
+    staff = BooleanField("Staff")
+
+    def selected_roles(self) -> list[str]:
+        return [role for role in ROLE_CHOICES if self[role].data]

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, false, true
+from sqlalchemy import ForeignKey, Index, String, false, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.audit import utcnow
@@ -29,14 +29,29 @@ class User(UserMixin, db.Model):
     is_reviewer: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
     is_staff: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # None until the owner proves the address through a mailed link (a confirmation, a reset or an invitation).
+    # Accounts made by staff or the command line are confirmed when made.
+    email_confirmed_at: Mapped[datetime | None]
+    last_sign_in_at: Mapped[datetime | None]
+    deactivated_at: Mapped[datetime | None]  # set by staff: no sign-in, no session, no review work
 
     organization: Mapped[Organization | None] = relationship(lazy="joined")
 
     # Set when the user is loaded through a session, so Flask-Login stores the session token, not the user id.
     session_token = None
+    session_seen_at = None  # when that session was last used (see accounts.services.load_session_user)
 
     def get_id(self) -> str | None:
         return self.session_token
+
+    @property
+    def is_active(self) -> bool:
+        # Flask-Login refuses to sign in an inactive user.
+        return self.deactivated_at is None
+
+    @property
+    def is_email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @property
     def roles(self) -> list[str]:
@@ -54,5 +69,32 @@ class UserSession(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+    # Moved forward at most once a minute by the requests of this browser; a session idle for longer than
+    # SESSION_IDLE ends.
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.current_timestamp())
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class TokenPurpose:
+    PASSWORD_RESET = "password_reset"  # noqa: S105 -- a name, not a password
+    CONFIRM_EMAIL = "confirm_email"
+
+
+class AccountToken(db.Model):
+    """A mailed one-time link: a password reset or the confirmation of an address. Only the SHA-256 of the
+    link's random token is stored. A link works once, until it expires or a newer link of its kind is sent."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (Index("ix_account_tokens_user_purpose", "user_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str] = mapped_column(String(254))  # the address the link was sent to (a new one for a change)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]  # also set when a newer link replaces this one
 
     user: Mapped[User] = relationship(lazy="joined")

@@ -1,14 +1,15 @@
 """Accounts: creating people, checking passwords, and the server-side sessions behind sign-in."""
 
+import functools
 import hashlib
 import secrets
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select, update
 
 from portal import audit
 from portal.accounts.models import Organization, User, UserSession
@@ -22,6 +23,14 @@ class AccountError(ValueError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+class AccountDeactivated(AccountError):
+    """The password was right, but staff have deactivated the account."""
+
+
+class SessionIdle(Exception):
+    """The session was left unused for longer than SESSION_IDLE, so it has ended."""
 
 
 def _hasher() -> PasswordHasher:
@@ -81,9 +90,11 @@ def people_query(*, text: str | None = "", role: str = "") -> Select:
 
 
 def create_user(
-    *, email: str, name: str, password: str, organization: str = "", roles=("educator",), actor=None
+    *, email: str, name: str, password: str, organization: str = "", roles=("educator",), actor=None,
+    confirmed: bool = True,
 ) -> User:
-    """Create an account. Roles is any combination of educator, reviewer and staff."""
+    """Create an account. Roles is any combination of educator, reviewer and staff. Self sign-up passes
+    confirmed=False: that account must confirm its address before it can submit."""
     email = normalize_email(email)
     if find_user_by_email(email):
         raise AccountError("An account with this email address already exists.", "email")
@@ -96,6 +107,7 @@ def create_user(
         is_educator="educator" in roles,
         is_reviewer="reviewer" in roles,
         is_staff="staff" in roles,
+        email_confirmed_at=utcnow() if confirmed else None,
     )
     db.session.add(user)
     db.session.flush()
@@ -103,28 +115,41 @@ def create_user(
     return user
 
 
-# Compared against when the email is unknown, so a wrong email costs as much time as a wrong password.
-_DUMMY_HASH: dict[str, str] = {}
+@functools.cache
+def _dummy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    # Hashed once per process (not per request, which would cost a second hash): an unknown email is
+    # checked against it, so it takes as long as a wrong password.
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    return hasher.hash(secrets.token_urlsafe(16))
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """True when password is the user's. With no user (or no usable hash) one full verification is still
+    done, against a dummy hash, so the answer takes the same time."""
+    hasher = _hasher()
+    stored = user.password_hash if user is not None and user.password_hash.startswith("$") else None
+    try:
+        hasher.verify(stored or _dummy_hash(**current_app.config["PASSWORD_HASH"]), password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return stored is not None
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The user whose email and password these are, or None. Records failures in the audit log."""
+    """The user whose email and password these are, or None. Records failures in the audit log.
+    Raises AccountDeactivated when the password is right but the account is switched off."""
     user = find_user_by_email(email)
+    if not verify_password(user, password):
+        audit.record("account.sign_in_failed", actor=user, email=normalize_email(email)[:254])
+        return None
+    if not user.is_active:
+        audit.record("account.sign_in_refused", actor=user, subject=user, reason="deactivated")
+        raise AccountDeactivated("This account has been deactivated.")
     hasher = _hasher()
-    try:
-        if user is None:
-            key = repr(current_app.config["PASSWORD_HASH"])
-            hasher.verify(_DUMMY_HASH.setdefault(key, hasher.hash("not-a-password")), password + "x")
-        else:
-            hasher.verify(user.password_hash, password)
-            if hasher.check_needs_rehash(user.password_hash):
-                user.password_hash = hasher.hash(password)
-            audit.record("account.sign_in", actor=user, subject=user)
-            return user
-    except (VerificationError, InvalidHashError):
-        pass
-    audit.record("account.sign_in_failed", actor=user, email=normalize_email(email)[:254])
-    return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    audit.record("account.sign_in", actor=user, subject=user)
+    return user
 
 
 def _token_hash(token: str) -> str:
@@ -134,26 +159,63 @@ def _token_hash(token: str) -> str:
 def start_session(user: User) -> str:
     """Open a server-side session for user and return the token the browser keeps."""
     token = secrets.token_urlsafe(32)
-    expires_at = utcnow() + current_app.config["SESSION_LIFETIME"]
-    db.session.add(UserSession(token_hash=_token_hash(token), user=user, expires_at=expires_at))
-    user.session_token = token
+    now = utcnow()
+    expires_at = now + current_app.config["SESSION_LIFETIME"]
+    row = UserSession(token_hash=_token_hash(token), user=user, expires_at=expires_at, last_seen_at=now)
+    db.session.add(row)
+    user.session_token, user.session_seen_at = token, now
+    user.last_sign_in_at = now
     return token
 
 
 def load_session_user(token: str) -> User | None:
-    """The user of a live session token, or None when it was ended or has expired."""
+    """The user of a live session token, or None when it was ended, has expired or the account is
+    deactivated. Raises SessionIdle when the session was left unused too long (the caller ends it)."""
+    now = utcnow()
     row = db.session.scalar(
-        select(UserSession).where(UserSession.token_hash == _token_hash(token), UserSession.expires_at > utcnow())
+        select(UserSession).where(UserSession.token_hash == _token_hash(token), UserSession.expires_at > now)
     )
-    if row is None:
+    if row is None or not row.user.is_active:
         return None
-    row.user.session_token = token
+    if row.last_seen_at + current_app.config["SESSION_IDLE"] <= now:
+        raise SessionIdle
+    row.user.session_token, row.user.session_seen_at = token, row.last_seen_at
     return row.user
+
+
+def _touch_interval() -> timedelta:
+    # Writing on every request would make every page view a write; once a minute is precise enough.
+    return min(timedelta(minutes=1), current_app.config["SESSION_IDLE"] / 10)
+
+
+def session_needs_touch(user: User, now: datetime | None = None) -> bool:
+    return (now or utcnow()) - user.session_seen_at >= _touch_interval()
+
+
+def touch_session(token: str, now: datetime | None = None) -> datetime:
+    """Mark the session as used now; returns that time."""
+    now = now or utcnow()
+    db.session.execute(
+        update(UserSession).where(UserSession.token_hash == _token_hash(token)).values(last_seen_at=now)
+    )
+    return now
+
+
+def session_seconds_left(user: User, now: datetime | None = None) -> int:
+    """Seconds until the signed-in user's session ends for lack of use."""
+    left = user.session_seen_at + current_app.config["SESSION_IDLE"] - (now or utcnow())
+    return max(round(left.total_seconds()), 0)
 
 
 def end_session(token: str | None) -> None:
     if token:
         db.session.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))
+
+
+def sign_out(*, user: User) -> None:
+    """End this browser's session on the server."""
+    end_session(user.session_token)
+    audit.record("account.sign_out", actor=user, subject=user)
 
 
 def end_all_sessions(user: User) -> None:
@@ -162,10 +224,7 @@ def end_all_sessions(user: User) -> None:
 
 def change_password(*, user: User, current_password: str, new_password: str) -> str:
     """Replace the password, end every session of the user and return a fresh token for this browser."""
-    try:
-        _hasher().verify(user.password_hash, current_password)
-    except (VerificationError, InvalidHashError):
-        raise AccountError("Your current password is not correct.", "current_password") from None
+    check_current_password(user, current_password)
     check_password_rules(new_password)
     user.password_hash = hash_password(new_password)
     end_all_sessions(user)
@@ -173,11 +232,17 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
     return start_session(user)
 
 
-def set_roles(*, user: User, roles, actor: User) -> None:
-    user.is_educator, user.is_reviewer, user.is_staff = ("educator" in roles, "reviewer" in roles, "staff" in roles)
-    audit.record("account.roles", actor=actor, subject=user, roles=list(roles))
+def check_current_password(user: User, password: str, field: str = "current_password") -> None:
+    if not verify_password(user, password):
+        audit.record("account.password_check_failed", actor=user, subject=user)
+        raise AccountError("Your current password is not correct.", field)
 
 
 def purge_expired_sessions(now: datetime | None = None) -> int:
-    result = db.session.execute(delete(UserSession).where(UserSession.expires_at <= (now or utcnow())))
+    """Delete sessions past their lifetime or idle for longer than SESSION_IDLE."""
+    now = now or utcnow()
+    idle_since = now - current_app.config["SESSION_IDLE"]
+    result = db.session.execute(
+        delete(UserSession).where(or_(UserSession.expires_at <= now, UserSession.last_seen_at <= idle_since))
+    )
     return result.rowcount or 0

@@ -117,6 +117,7 @@ def accept_invitation(*, token: str, password: str):
         raise InvitationError(InvitationProblem.USED, invitation)
     user = invitation.user
     user.password_hash = accounts.hash_password(password)
+    user.email_confirmed_at = user.email_confirmed_at or now  # the invitation reached this address
     accounts.end_all_sessions(user)
     _void_open_invitations(user, now)
     audit.record("invitation.accept", actor=user, subject=user)

@@ -109,7 +109,7 @@ def load_candidates(stack_id: int) -> list[Candidate]:
         ).all()
     )
     rows = db.session.execute(
-        select(ReviewerProfile, User.organization_id, User.is_reviewer)
+        select(ReviewerProfile, User.organization_id, User.is_reviewer & User.deactivated_at.is_(None))
         .join(User, User.id == ReviewerProfile.user_id)
         .where(ReviewerProfile.user_id.in_(ids))
         .execution_options(populate_existing=True)
@@ -246,7 +246,10 @@ def waiting_versions(limit: int = 200) -> list[Version]:
 def room_of(reviewer_id: int) -> int:
     """How many more open reviews routing may give this reviewer now (0 when paused or no longer a reviewer)."""
     row = db.session.execute(
-        select(ReviewerProfile.capacity, ReviewerProfile.is_active, User.is_reviewer)
+        select(
+            ReviewerProfile.capacity, ReviewerProfile.is_active,
+            (User.is_reviewer & User.deactivated_at.is_(None)).label("is_reviewer"),
+        )
         .join(User, User.id == ReviewerProfile.user_id)
         .where(ReviewerProfile.user_id == reviewer_id)
     ).first()

@@ -16,6 +16,7 @@ from portal.audit import utcnow
 from portal.badges import notices as badge_notices
 from portal.badges import services as badges
 from portal.badges.keys import IssuerKeyMissing
+from portal.catalog.models import Stack
 from portal.extensions import db
 from portal.limits import too_long_message
 from portal.notifications import services as notifications
@@ -295,7 +296,9 @@ def assign_by_hand(*, staff, version: Version, reviewer_id: int) -> Assignment:
     submissions.lock_version(version)
     if version.state not in (State.SUBMITTED, State.IN_REVIEW):
         raise ReviewError("Only a submitted version waiting for review can be assigned.")
-    if reviewer is None or not reviewer.user.is_reviewer or reviewer_id == submission.educator_id:
+    if reviewer is None or not (reviewer.user.is_reviewer and reviewer.user.is_active):
+        raise ReviewError("Choose an active reviewer.")
+    if reviewer_id == submission.educator_id:
         raise ReviewError("Choose a reviewer who is not the author.")
     org = submission.educator.organization_id
     if org is not None and reviewer.user.organization_id == org:
@@ -313,6 +316,47 @@ def release_for_withdrawal(version: Version, *, actor) -> None:
         _close(assignment, AssignmentState.RELEASED)
     for assignment in released:
         route_to_freed(assignment.reviewer_id, actor=actor)
+
+
+def release_reviewer(*, reviewer, actor) -> int:
+    """A reviewer left (account deactivated, or the reviewer role removed): close every open assignment of
+    theirs as released and route each version to someone else, or flag it for staff. Returns how many."""
+    held = db.session.scalars(
+        select(Assignment).where(Assignment.reviewer_id == reviewer.id, Assignment.state == AssignmentState.OPEN)
+    ).all()
+    for assignment in held:
+        _close(assignment, AssignmentState.RELEASED)
+        audit.record("review.release", actor=actor, subject=assignment.version.submission, released=reviewer.id)
+    for assignment in held:
+        _route_or_flag(assignment.version, actor=actor)
+    return len(held)
+
+
+def prepare_reviewer(*, user, actor) -> ReviewerProfile:
+    """Make someone just given the reviewer role ready for work at once: a first profile is active, has the
+    default capacity and covers every stack; then they get waiting work they can take."""
+    profile = db.session.get(ReviewerProfile, user.id)
+    if profile is None:
+        profile = ReviewerProfile(user_id=user.id, user=user, is_active=True, stacks=list(db.session.scalars(
+            select(Stack).order_by(Stack.id))))
+        db.session.add(profile)
+        db.session.flush()
+        audit.record("reviewer.update", actor=actor, subject=user, is_active=True, capacity=profile.capacity,
+                     stacks=[s.slug for s in profile.stacks])
+    route_to_freed(user.id, actor=actor)
+    return profile
+
+
+def reviewer_gaps(profile: ReviewerProfile) -> list[str]:
+    """What keeps a reviewer from receiving work, in words for staff; empty when they are ready."""
+    gaps = []
+    if not profile.is_active:
+        gaps.append("their availability is paused")
+    if not profile.stacks:
+        gaps.append("they are not qualified for any stack")
+    if profile.capacity < 1:
+        gaps.append("their capacity is 0")
+    return gaps
 
 
 def _close(assignment: Assignment, state: AssignmentState, reason: str = "") -> None:

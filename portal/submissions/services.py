@@ -201,6 +201,8 @@ def _editable_version(educator, submission: Submission) -> Version:
 def submit(*, educator, submission: Submission) -> Version:
     """Freeze the draft and send it for review, or raise NotReady listing every problem at once."""
     version = _editable_version(educator, submission)
+    if not educator.is_email_confirmed:
+        raise SubmissionError(f"Confirm your email address ({educator.email}) before submitting. Your draft is saved.")
     missing = missing_prerequisites(educator, submission.credential)
     if missing:
         raise SubmissionError(f"Earn “{missing[0].title}” before submitting this credential.")

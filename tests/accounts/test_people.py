@@ -27,7 +27,8 @@ def text_of(response) -> str:
 
 
 def table_rows(page: str) -> list[tuple[str, str, str, str]]:
-    return re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", page)
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", page)
+    return [tuple(re.sub(r"<[^>]+>", "", cell) for cell in row) for row in rows]  # names link to the person page
 
 
 def emails() -> list[str]:

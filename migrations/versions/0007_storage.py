@@ -3,7 +3,7 @@
 Under blind review, reviewers download a copy of each file with the author fields of its metadata removed,
 made once at upload and stored beside the original; this column records its stored name.
 
-Revision ID: 0009
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-30 12:00:00
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0009'
+revision = '0007'
 down_revision = '0006'
 branch_labels = None
 depends_on = None
