@@ -7,7 +7,9 @@ from flask import Flask
 
 from portal import demo
 from portal.accounts import cli as accounts_cli
+from portal.accounts import district_views, two_step_views
 from portal.accounts import views as accounts_views
+from portal.accounts.oidc import check_settings as check_district_settings
 from portal.audit import utcnow
 from portal.catalog import cli as catalog_cli
 from portal.catalog import views as catalog_views
@@ -55,6 +57,7 @@ def load_config(app: Flask, config) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "portal.db")
     app.config["UPLOAD_FOLDER"] = app.config["UPLOAD_FOLDER"] or os.path.join(app.instance_path, "uploads")
+    check_district_settings(app)
     if issubclass(base, ProductionConfig):
         check_production_settings(app)
 
@@ -74,7 +77,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         catalog_views.bp, accounts_views.bp, submissions_views.bp, reviews_views.bp, staff_reviews_views.bp,
         cohorts_views.bp, notifications_views.bp, accounts_cli.bp, catalog_cli.bp, notifications_cli.bp,
-        reviews_cli.bp, demo.bp,
+        reviews_cli.bp, demo.bp, two_step_views.bp, district_views.bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -4,10 +4,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from portal.accounts import services
 from portal.accounts.forms import ChangePasswordForm, CreateAccountForm, PeopleSearchForm, SignInForm, SignUpForm
 from portal.accounts.models import User
+from portal.accounts.two_step_views import complete_first_step
 from portal.extensions import db, limiter, login_manager
 from portal.pagination import newest_first
 from portal.permissions import require_staff, signed_in_user
-from portal.security import is_safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -47,9 +47,9 @@ def sign_in():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user:
-            _sign_in(user)
+            response = complete_first_step(user, next_url=form.next.data, method="password")
             db.session.commit()
-            return redirect(form.next.data if is_safe_next(form.next.data) else _home())
+            return response
         db.session.commit()
         form.password.errors.append(SIGN_IN_FAILED)
     return render_template("accounts/sign_in.html", form=form)
