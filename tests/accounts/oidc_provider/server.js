@@ -6,7 +6,7 @@
 // only known once the test's web server runs.
 //
 // Sign-in uses oidc-provider's development interactions: a login form that accepts any login and password,
-// then a consent page. The login typed is the account: its `sub` is "sub-" + login and, when it looks like an
+// then a consent page. The login typed is the account: it is its `sub` and, when it looks like an
 // e-mail address, it is the account's e-mail; an e-mail starting with "unverified." has email_verified false.
 import http from 'node:http';
 import Provider from 'oidc-provider';
@@ -23,7 +23,7 @@ function account(login) {
     accountId: login,
     async claims() {
       return {
-        sub: `sub-${login}`,
+        sub: login,
         email,
         email_verified: email ? !email.startsWith('unverified.') : undefined,
         name: email ? email.split('@')[0].replace(/[._]/g, ' ') : login,
@@ -36,7 +36,7 @@ const server = http.createServer();
 server.listen(0, '127.0.0.1', () => {
   const issuer = `http://127.0.0.1:${server.address().port}`;
   const provider = new Provider(issuer, {
-    findAccount: (ctx, id) => account(id.replace(/^sub-/, '')),
+    findAccount: (ctx, id) => account(id),
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     // Put the scope's claims in the ID token, as Google and Microsoft do, not only in userinfo.
     conformIdTokenClaims: false,
