@@ -78,6 +78,18 @@ def grouped_secret(app: AuthenticatorApp) -> str:
     return " ".join(app.secret[i:i + 4] for i in range(0, len(app.secret), 4))
 
 
+def enrol_with_known_secret(*, user: User, secret: str) -> list[str]:
+    """Demo data only: an authenticator app with a secret printed on the console, so anyone trying the demo can
+    add it to their app. Returns new recovery codes. Audited."""
+    app = db.session.scalar(select(AuthenticatorApp).where(AuthenticatorApp.user_id == user.id))
+    if app is None:
+        app = AuthenticatorApp(user_id=user.id, secret=secret)
+        db.session.add(app)
+    app.secret, app.confirmed_at, app.last_used_step = secret, app.confirmed_at or utcnow(), None
+    audit.record("two_factor.enrol", actor=user, subject=user, demo=True)
+    return replace_recovery_codes(user=user)
+
+
 def confirm_enrolment(*, user: User, code: str) -> list[str] | None:
     """Finish setting up when `code` comes from the new app: returns ten new recovery codes (shown once, only
     their hashes kept), or None for a wrong code. Audited either way."""

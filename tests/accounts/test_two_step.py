@@ -201,3 +201,16 @@ def test_only_staff_can_reset(client, make_user, login_as, roles):
     login_as(make_user(roles=roles))
     assert client.post(f"/staff/people/{person.id}/two-step/reset").status_code == 403
     assert two_factor.is_enrolled(person)
+
+
+def test_demo_staff_get_the_printed_key_when_staff_must_use_it(app, stack):
+    from portal import demo
+
+    app.config["TWO_FACTOR_REQUIRED_ROLES"] = "staff"
+    demo.seed_demo()
+    enrolled = demo.enrol_demo_second_factor()
+    assert [email for email, _ in enrolled] == ["staff@example.org"]
+    staff = accounts.find_user_by_email("staff@example.org")
+    code = pyotp.TOTP(demo.DEMO_TOTP_SECRET).now()
+    assert two_factor.verify_second_step(user=staff, code=code) == "app"
+    assert two_factor.verify_second_step(user=staff, code=enrolled[0][1][0]) == "recovery_code"
