@@ -149,5 +149,6 @@ def remove(identity_id: int):
         flash(str(error), "error")
         return redirect(url_for("district.methods"))
     db.session.commit()
-    flash(f"Signing in with that {identity.provider.title()} account is no longer possible.", "success")
+    label = {p.slug: p.label for p in oidc.configured_providers(current_app.config)}.get(identity.provider, "district")
+    flash(f"Signing in with that {label} account is no longer possible.", "success")
     return redirect(url_for("district.methods"))
