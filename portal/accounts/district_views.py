@@ -26,7 +26,12 @@ INTENT = "district_intent"
 
 @bp.app_context_processor
 def _providers():
-    return {"district_providers": lambda: oidc.configured_providers(current_app.config)}
+    # For the sign-in page and the sign-in methods items of the account and person pages.
+    return {
+        "district_providers": lambda: oidc.configured_providers(current_app.config),
+        "district_labels": lambda: {p.slug: p.label for p in oidc.configured_providers(current_app.config)},
+        "sign_in_summary": identities.sign_in_summary,
+    }
 
 
 def _provider_or_404(slug: str) -> oidc.DistrictProvider:

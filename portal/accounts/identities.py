@@ -8,6 +8,7 @@ portal account's address was confirmed, or was entered by staff on a roster and 
 from sqlalchemy import func, select, update
 
 from portal import audit
+from portal.accounts import two_factor
 from portal.accounts.models import User, UserIdentity
 from portal.accounts.oidc import DistrictProvider
 from portal.accounts.services import AccountError, find_user_by_email, normalize_email
@@ -58,6 +59,7 @@ def sign_in_with_district(*, provider: DistrictProvider, claims: dict) -> tuple[
         select(UserIdentity).where(UserIdentity.provider == provider.slug, UserIdentity.subject == subject)
     )
     if identity is not None:
+        _refuse_inactive(identity.user, provider)
         identity.last_used_at = utcnow()
         audit.record("account.district_sign_in", actor=identity.user, subject=identity.user, provider=provider.slug)
         return identity.user, False
@@ -82,10 +84,17 @@ def _first_sign_in(provider: DistrictProvider, subject: str, email: str | None, 
             f"your password, then add {provider.label} on your sign-in methods page."
         )
     else:
+        _refuse_inactive(user, provider)
         joined = _use_up_invitations(user)
     _link(user, provider, subject, email)
     audit.record("account.district_sign_in", actor=user, subject=user, provider=provider.slug, first=True)
     return user, joined
+
+
+def _refuse_inactive(user: User, provider: DistrictProvider) -> None:
+    if not user.is_active:  # deactivated by staff
+        audit.record("account.district_refused", actor=user, subject=user, provider=provider.slug, reason="inactive")
+        raise DistrictSignInError("This account has been deactivated. Ask your program staff if you need it again.")
 
 
 def _create_educator(provider: DistrictProvider, email: str, claims: dict) -> User:
@@ -137,6 +146,13 @@ def link_identity(*, user: User, provider: DistrictProvider, claims: dict) -> Us
     identity = _link(user, provider, subject, raw_email)
     audit.record("account.identity_link", actor=user, subject=user, provider=provider.slug)
     return identity
+
+
+def sign_in_summary(user: User) -> dict:
+    """For the account and person pages: the linked district accounts and whether an authenticator app is on."""
+    app = two_factor.confirmed_app(user)
+    return {"identities": identities_of(user), "app_since": app.confirmed_at if app else None,
+            "recovery_left": two_factor.remaining_recovery_codes(user) if app else 0}
 
 
 def identities_of(user: User) -> list[UserIdentity]:

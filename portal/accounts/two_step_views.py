@@ -76,7 +76,7 @@ def _code_limit():
 @_code_limit()
 def verify():
     user = _pending_user()
-    if user is None:
+    if user is None or not user.is_active:
         session.pop(PENDING, None)
         flash("Your sign-in took too long or has ended. Please sign in again.", "info")
         return redirect(url_for("accounts.sign_in"))
@@ -150,9 +150,9 @@ def reset(user_id: int):
 
 
 def _person_page(person: User) -> str:
-    # The person page belongs to account administration; until it exists, People is the way back.
-    if "accounts.person" in current_app.view_functions:
-        return url_for("accounts.person", user_id=person.id)
+    # The person page belongs to account administration (branch acct-a); without it, People is the way back.
+    if "staff_accounts.person" in current_app.view_functions:
+        return url_for("staff_accounts.person", user_id=person.id)
     return url_for("accounts.people")
 
 

@@ -214,3 +214,17 @@ def test_demo_staff_get_the_printed_key_when_staff_must_use_it(app, stack):
     code = pyotp.TOTP(demo.DEMO_TOTP_SECRET).now()
     assert two_factor.verify_second_step(user=staff, code=code) == "app"
     assert two_factor.verify_second_step(user=staff, code=enrolled[0][1][0]) == "recovery_code"
+
+
+def test_person_page_items_offer_the_reset_to_other_staff(app, make_user):
+    from flask import render_template
+    from flask_login import login_user
+
+    staff, person = make_user(roles=("staff",)), make_user(name="Pat Lost-Phone")
+    enrol(person)
+    with app.test_request_context("/staff/people"):
+        login_user(staff)
+        html = render_template("accounts/_person_sign_in_methods_more.html", person=person)
+        own = render_template("accounts/_person_sign_in_methods_more.html", person=staff)
+    assert f'action="/staff/people/{person.id}/two-step/reset"' in html and "10 recovery\n    codes left" in html
+    assert "two-step/reset" not in own and "No authenticator app." in own
