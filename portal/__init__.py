@@ -7,9 +7,10 @@ from flask import Flask
 
 from portal import demo
 from portal.accounts import cli as accounts_cli
+from portal.accounts import district_views, two_step_views
 from portal.accounts import link_views as account_links_views
-from portal.accounts import staff_views as staff_accounts_views
 from portal.accounts import views as accounts_views
+from portal.accounts.oidc import check_settings as check_district_settings
 from portal.audit import utcnow
 from portal.badges import cli as badges_cli
 from portal.badges import staff_views as badges_staff_views
@@ -31,6 +32,7 @@ from portal.reviews import cli as reviews_cli
 from portal.reviews import staff_views as staff_reviews_views
 from portal.reviews import views as reviews_views
 from portal.security import check_production_settings, init_security
+from portal.staff import account_views as staff_accounts_views
 from portal.submissions import cli as uploads_cli
 from portal.submissions import views as submissions_views
 from portal.templating import list_url, page_url
@@ -69,6 +71,7 @@ def load_config(app: Flask, config) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "portal.db")
     app.config["UPLOAD_FOLDER"] = app.config["UPLOAD_FOLDER"] or os.path.join(app.instance_path, "uploads")
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
+    check_district_settings(app)
     if issubclass(base, ProductionConfig):
         check_production_settings(app)
 
@@ -101,7 +104,7 @@ def register_blueprints(app: Flask) -> None:
         catalog_views.bp, accounts_views.bp, submissions_views.bp, reviews_views.bp, staff_reviews_views.bp,
         account_links_views.bp, staff_accounts_views.bp, cohorts_views.bp, notifications_views.bp, accounts_cli.bp,
         catalog_cli.bp, notifications_cli.bp, reviews_cli.bp, uploads_cli.bp, demo.bp, badges_views.bp, badges_cli.bp,
-        badges_staff_views.bp,
+        badges_staff_views.bp, two_step_views.bp, district_views.bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -66,6 +66,25 @@ class Config:
     # so a forged header can never change the address the rate limit counts.
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
 
+    # Two-step sign-in: the roles (comma-separated) that must use an authenticator app; "" for none.
+    TWO_FACTOR_REQUIRED_ROLES = os.environ.get("TWO_FACTOR_REQUIRED_ROLES", "staff")
+    TWO_FACTOR_LIMIT_PER_ACCOUNT = os.environ.get("TWO_FACTOR_LIMIT_PER_ACCOUNT", "5 per 5 minutes")
+    # How long the half-signed-in state (password or district sign-in done, code not yet) lasts.
+    TWO_FACTOR_PENDING_SECONDS = _env_int("TWO_FACTOR_PENDING_SECONDS", 300)
+
+    # District sign-in (OpenID Connect): each provider is on once its client ID and secret are set.
+    # Allowed domains: comma-separated e-mail domains; empty allows any (Microsoft: the tenant limits it).
+    OIDC_GOOGLE_CLIENT_ID = os.environ.get("OIDC_GOOGLE_CLIENT_ID", "")
+    OIDC_GOOGLE_CLIENT_SECRET = os.environ.get("OIDC_GOOGLE_CLIENT_SECRET", "")
+    OIDC_GOOGLE_ALLOWED_DOMAINS = os.environ.get("OIDC_GOOGLE_ALLOWED_DOMAINS", "")
+    OIDC_MICROSOFT_CLIENT_ID = os.environ.get("OIDC_MICROSOFT_CLIENT_ID", "")
+    OIDC_MICROSOFT_CLIENT_SECRET = os.environ.get("OIDC_MICROSOFT_CLIENT_SECRET", "")
+    OIDC_MICROSOFT_TENANT = os.environ.get("OIDC_MICROSOFT_TENANT", "")
+    OIDC_MICROSOFT_ALLOWED_DOMAINS = os.environ.get("OIDC_MICROSOFT_ALLOWED_DOMAINS", "")
+    # Any other provider (Clever, ClassLink ...), one per line or separated by ";":
+    # name|issuer URL|client ID|client secret|allowed domains (optional, comma-separated)
+    OIDC_PROVIDERS = os.environ.get("OIDC_PROVIDERS", "")
+
     SESSION_LIFETIME = timedelta(days=_env_int("SESSION_LIFETIME_DAYS", 14))
     PERMANENT_SESSION_LIFETIME = SESSION_LIFETIME
     # A session unused for this long ends; pages warn SESSION_IDLE_WARNING before (WCAG 2.2.1).
@@ -119,6 +138,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     CALIBRATION_SHARE = 0.0  # tests that need double scoring set it
+    TWO_FACTOR_REQUIRED_ROLES = ""  # most tests sign staff in with a password; tests of the rule turn it on
 
 
 class ProductionConfig(Config):

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app
 from sqlalchemy import select
 
 from portal.accounts import services as accounts
+from portal.accounts import two_factor
 from portal.accounts.models import User
 from portal.badges import services as badges
 from portal.catalog.loader import bundled_stack_paths, load_stack
@@ -23,6 +24,8 @@ from portal.submissions.models import Submission
 bp = Blueprint("demo", __name__, cli_group=None)
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 -- printed on the console by design; never in production
+# The demo's authenticator-app key for the accounts whose role requires two-step sign-in (staff by default).
+DEMO_TOTP_SECRET = "DEMOSTAFFKEYFORTRYINGTHEPORTAL23"  # noqa: S105 -- printed on the console by design
 DEMO_ACCOUNTS = [
     # email, name, organization, roles, what the account shows
     ("educator@example.org", "Dana Whitfield", "Riverside Unified School District", ("educator",),
@@ -163,7 +166,27 @@ def demo_command():
     if current_app.config["SESSION_COOKIE_SECURE"]:
         raise click.ClickException("Demo accounts are not created in production.")
     rows = seed_demo()
+    second_step = enrol_demo_second_factor()
     click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD})")
     for email, _, note in rows:
         click.echo(f"  {email:<24} {note}")
     click.echo("")
+    for email, codes in second_step:
+        click.echo(f"{email} must use two-step sign-in (TWO_FACTOR_REQUIRED_ROLES). Add this key to an authenticator "
+                   f"app (time-based, 6 digits): {DEMO_TOTP_SECRET}")
+        click.echo(f"  or get the current code with: python -c \"import pyotp; print(pyotp.TOTP('{DEMO_TOTP_SECRET}')"
+                   ".now())\"")
+        click.echo(f"  recovery codes (each works once): {' '.join(codes)}")
+    if second_step:
+        click.echo("")
+
+
+def enrol_demo_second_factor() -> list[tuple[str, list[str]]]:
+    """Give the demo accounts whose role requires two-step sign-in an authenticator app with the printed key."""
+    enrolled = []
+    for email, *_ in DEMO_ACCOUNTS:
+        user = accounts.find_user_by_email(email)
+        if two_factor.is_required(user):
+            enrolled.append((email, two_factor.enrol_with_known_secret(user=user, secret=DEMO_TOTP_SECRET)))
+    db.session.commit()
+    return enrolled

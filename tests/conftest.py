@@ -227,3 +227,13 @@ def count_queries(app):
             event.remove(db.engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """A real OpenID Provider (oidc-provider on Node.js) on 127.0.0.1 for the whole run; see tests/oidc_support.py.
+    Skipped where npm is missing, except in CI."""
+    from tests.oidc_support import running_provider
+
+    with running_provider() as provider:
+        yield provider

@@ -12,7 +12,8 @@ from flask_login import current_user
 from portal.accounts import links, services
 from portal.accounts.forms import ButtonForm, ForgotPasswordForm, ResetPasswordForm
 from portal.accounts.models import TokenPurpose
-from portal.accounts.views import account_key, home, sign_in_browser
+from portal.accounts.two_step_views import complete_first_step
+from portal.accounts.views import account_key
 from portal.extensions import db, limiter
 
 bp = Blueprint("account_links", __name__)
@@ -84,10 +85,11 @@ def reset_password():
             db.session.rollback()
             return _link_problem(TokenPurpose.PASSWORD_RESET)
         else:
-            sign_in_browser(user)
+            # A mailed link is a first step only: an account with an authenticator app is asked for its code.
+            response = complete_first_step(user, next_url=None, method="password reset")
             db.session.commit()
-            flash("Your new password is set and you are signed in. Other browsers have been signed out.", "success")
-            return redirect(home())
+            flash("Your new password is set. Other browsers have been signed out.", "success")
+            return response
     return render_template("accounts/reset_password.html", form=form, link=link)
 
 

@@ -1,9 +1,9 @@
-"""People, their organizations and their signed-in sessions."""
+"""People, their organizations, their signed-in sessions and their other ways to sign in."""
 
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, false, func, true
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.audit import utcnow
@@ -98,3 +98,48 @@ class AccountToken(db.Model):
     used_at: Mapped[datetime | None]  # also set when a newer link replaces this one
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class UserIdentity(db.Model):
+    """An account at a district's OpenID Provider (Google, Microsoft, Clever ...) linked to a portal account."""
+
+    __tablename__ = "user_identities"
+    __table_args__ = (UniqueConstraint("provider", "subject", name="uq_user_identities_provider_subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    # The provider's `sub`: stable for the person, unlike the e-mail address.
+    subject: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(254))  # as the provider gave it when linked
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class AuthenticatorApp(db.Model):
+    """The TOTP secret of a person's authenticator app (RFC 6238). Until confirmed_at is set it is being set up
+    and does not count as a second factor."""
+
+    __tablename__ = "authenticator_apps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    # The 30-second time step of the last accepted code: a code of that step or earlier is never taken again.
+    last_used_step: Mapped[int | None]
+
+
+class RecoveryCode(db.Model):
+    """One single-use code for a lost device. Only its SHA-256 is kept (the code is random, 60 bits)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]

@@ -2,6 +2,7 @@ from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_te
 from flask_login import current_user, login_required, login_url, login_user, logout_user
 
 from portal.accounts import links, services
+from portal.accounts.browser import home
 from portal.accounts.forms import (
     ButtonForm,
     ChangeEmailForm,
@@ -12,6 +13,7 @@ from portal.accounts.forms import (
     SignUpForm,
 )
 from portal.accounts.models import User
+from portal.accounts.two_step_views import complete_first_step
 from portal.audit import utcnow
 from portal.extensions import db, limiter, login_manager
 from portal.pagination import newest_first
@@ -89,20 +91,6 @@ def _failed(response) -> bool:
     return response.status_code != 302
 
 
-def home() -> str:
-    return url_for("submissions.dashboard")
-
-
-def sign_in_browser(user: User) -> None:
-    """The one way a browser becomes signed in: a new session id, a server-side session, then Flask-Login.
-    A session this browser held before ends on the server."""
-    if current_user.is_authenticated:
-        services.end_session(current_user.session_token)
-    session.clear()
-    services.start_session(user)
-    login_user(user)
-
-
 def support_contact() -> str:
     return current_app.config["SUPPORT_CONTACT"] or "your program staff"
 
@@ -122,9 +110,9 @@ def sign_in():
         except services.AccountDeactivated:
             user, deactivated = None, True
         if user:
-            sign_in_browser(user)
+            response = complete_first_step(user, next_url=form.next.data, method="password")
             db.session.commit()
-            return redirect(form.next.data if is_safe_next(form.next.data) else home())
+            return response
         db.session.commit()
         if not deactivated:
             form.password.errors.append(SIGN_IN_FAILED)

@@ -3,13 +3,13 @@
 import pytest
 from sqlalchemy import select
 
-from portal.accounts import admin
 from portal.accounts.models import User, UserSession
 from portal.audit import AuditEvent
 from portal.catalog.models import Stack
 from portal.extensions import db
 from portal.reviews import services as reviews
 from portal.reviews.models import Assignment, AssignmentState, ReviewerProfile
+from portal.staff import accounts as admin
 from portal.submissions.models import State
 from tests.accounts.helpers import link_in, mails_to
 from tests.conftest import PASSWORD

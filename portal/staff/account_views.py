@@ -2,13 +2,14 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from portal.accounts import admin, links
+from portal.accounts import links
 from portal.accounts.forms import ButtonForm, RolesForm
 from portal.accounts.models import User
 from portal.accounts.services import AccountError
 from portal.extensions import db
 from portal.permissions import require_staff_or_404, signed_in_user
 from portal.reviews import services as reviews
+from portal.staff import accounts as admin
 
 bp = Blueprint("staff_accounts", __name__, url_prefix="/staff/people")
 
