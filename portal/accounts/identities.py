@@ -32,10 +32,9 @@ def _verified_email(provider: DistrictProvider, claims: dict) -> str | None:
 
 
 def has_confirmed_email(user: User) -> bool:
-    """The portal account's address is known to belong to its owner: confirmed by link (email_confirmed_at,
-    from e-mail confirmation) or put on a roster by staff and never given a password (nobody but the
-    addressee can have used it)."""
-    return getattr(user, "email_confirmed_at", None) is not None or not has_password(user)
+    """The portal account's address is known to belong to its owner: confirmed by link, or put on a roster by
+    staff and never given a password (nobody but the addressee can have used it)."""
+    return user.email_confirmed_at is not None or not has_password(user)
 
 
 def sign_in_with_district(*, provider: DistrictProvider, claims: dict) -> tuple[User, bool]:
@@ -100,9 +99,8 @@ def _refuse_inactive(user: User, provider: DistrictProvider) -> None:
 def _create_educator(provider: DistrictProvider, email: str, claims: dict) -> User:
     name = claims.get("name") if isinstance(claims.get("name"), str) else ""
     name = " ".join(name.split())[:200] or email.split("@")[0]
-    user = User(email=email, name=name, password_hash=unusable_password())
-    if hasattr(User, "email_confirmed_at"):  # the provider confirmed the address (column of e-mail confirmation)
-        user.email_confirmed_at = utcnow()
+    # The provider vouched for the address (email_verified), so it counts as confirmed.
+    user = User(email=email, name=name, password_hash=unusable_password(), email_confirmed_at=utcnow())
     db.session.add(user)
     db.session.flush()
     audit.record("account.create", actor=user, subject=user, roles=["educator"], via=provider.slug)

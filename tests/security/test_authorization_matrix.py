@@ -17,6 +17,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from portal.accounts import services as accounts
+from portal.accounts.models import UserIdentity
 from portal.audit import utcnow
 from portal.badges import services as badges
 from portal.catalog.models import Credential, Stack
@@ -40,6 +41,7 @@ REVIEWER = {"reviewer"}
 ASSIGNED = {"assigned"}
 OWNER = {"owner"}
 OWNER_OR_STAFF = {"owner", "staff"}
+NOBODY: set[str] = set()
 
 POLICY: dict[str, set[str]] = {
     "static": ANYONE,
@@ -92,6 +94,34 @@ POLICY: dict[str, set[str]] = {
     "staff_reviews.adjudicate": STAFF,
     "staff_reviews.reviewers": STAFF,
     "staff_reviews.edit_reviewer": STAFF,
+    "accounts.signed_up": ANYONE,
+    "accounts.account": SIGNED_IN,
+    "accounts.change_email": SIGNED_IN,
+    "accounts.resend_confirmation": SIGNED_IN,
+    "accounts.session_status": ANYONE,  # tells the idle warning whether this browser is still signed in
+    "accounts.extend_session": SIGNED_IN,
+    "account_links.forgot_password": ANYONE,
+    "account_links.reset_sent": ANYONE,
+    "account_links.reset_link": ANYONE,  # the token in the address is the key
+    "account_links.reset_password": ANYONE,
+    "account_links.confirm_link": ANYONE,
+    "account_links.confirm": ANYONE,
+    "staff_accounts.person": STAFF,
+    "staff_accounts.set_roles": STAFF,
+    "staff_accounts.send_reset": STAFF,
+    "staff_accounts.deactivate": STAFF,
+    "staff_accounts.reactivate": STAFF,
+    "two_step.verify": SIGNED_IN,  # or half signed in (password done, code pending); nobody else
+    "two_step.setup": SIGNED_IN,
+    "two_step.new_recovery_codes": SIGNED_IN,
+    "two_step.reset": STAFF,
+    # No district provider is configured in this app, so these answer 404 to everyone; the district tests
+    # (tests/accounts/test_district_oidc.py) reach them through a real OpenID Provider.
+    "district.start": NOBODY,
+    "district.callback": NOBODY,
+    "district.link": NOBODY,
+    "district.methods": SIGNED_IN,
+    "district.remove": OWNER,
     "badges.did_json": ANYONE,
     "badges.status_list": ANYONE,
     "badges.public": ANYONE,  # the share token in the address is the key; a hidden one says "Not shared"
@@ -130,6 +160,7 @@ class Objects:
     version_id: int
     issued_id: int  # the credential the owner earned before this submission
     share_token: str
+    identity_id: int  # the owner's linked district account
 
 
 @dataclass
@@ -145,11 +176,14 @@ class World:
 
 
 def _objects(owner_role, reviewer_role, submission, assignment, issued) -> Objects:
+    identity = UserIdentity(user_id=submission.educator_id, provider="google", subject=f"sub-{owner_role}")
+    db.session.add(identity)
+    db.session.commit()
     version = submission.current_version
     artifact = db.session.scalar(select(Artifact).where(Artifact.version_id == version.id))
     notice = db.session.scalar(select(Notice).where(Notice.user_id == submission.educator_id))
     return Objects(owner_role, reviewer_role, submission.id, artifact.id, assignment.id, notice.id, version.id,
-                   issued.id, issued.share_token)
+                   issued.id, issued.share_token, identity.id)
 
 
 @pytest.fixture
@@ -202,7 +236,7 @@ def url_values(rule, world: World, objects: Objects) -> dict:
         "user_id": world.users["educator"].id, "slug": world.stack_slug, "stack_slug": world.stack_slug,
         "credential_slug": world.credential_slug, "filename": "css/portal.css",
         "token": world.invitation_token if rule.endpoint == "cohorts.accept_invitation" else "no-such-import",
-        "issued_id": objects.issued_id,
+        "issued_id": objects.issued_id, "identity_id": objects.identity_id,
     }
     if rule.endpoint == "badges.public":
         values["token"] = objects.share_token
@@ -236,9 +270,9 @@ def client_for(app, world: World, role: str):
 
 
 def kept_out(response, role: str) -> bool:
-    if role == "anonymous":
-        return response.status_code == 302 and "/sign-in" in response.headers["Location"]
-    return response.status_code in (403, 404)
+    if role == "anonymous" and response.status_code == 302:
+        return "/sign-in" in response.headers["Location"]
+    return response.status_code in (401, 403, 404)
 
 
 # ---------- the tests ----------
