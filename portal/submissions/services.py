@@ -10,7 +10,8 @@ from portal import audit
 from portal.audit import utcnow
 from portal.catalog.models import Credential
 from portal.extensions import db
-from portal.submissions import uploads
+from portal.submissions import carryover, uploads
+from portal.submissions.carryover import CarryOver
 from portal.submissions.models import Artifact, State, Submission, Version
 from portal.submissions.validation import Problem, submission_problems, word_limit_problems
 
@@ -83,21 +84,20 @@ def _apply_state(version: Version, start: State, to: State) -> None:
 
 
 def _open_new_version(submission: Submission, previous: Version) -> Version:
-    version = Version(
-        number=previous.number + 1,
-        requirements=previous.requirements,
-        answers=previous.answers,
-        artifacts=[_copy_artifact(a) for a in previous.artifacts],
-    )
+    answers, artifacts = carryover.carry(previous, previous.requirements)
+    version = Version(number=previous.number + 1, requirements=previous.requirements, answers=answers,
+                      artifacts=artifacts)
     submission.versions.append(version)
     return version
 
 
-def _copy_artifact(artifact: Artifact) -> Artifact:
-    return Artifact(
-        part_key=artifact.part_key, stored_name=artifact.stored_name, original_name=artifact.original_name,
-        kind=artifact.kind, size=artifact.size, sha256=artifact.sha256,
-    )
+def revise(*, educator, submission: Submission) -> CarryOver:
+    """Open a new draft after Not yet, with every answer and file of the decided version (which is kept)."""
+    if submission.educator_id != educator.id:
+        raise SubmissionError("Only the author can revise a submission.")
+    previous = submission.current_version
+    version = transition(submission, State.DRAFT, actor=educator)
+    return carryover.report(previous, version, source=f"version {previous.number}")
 
 
 def earned_credential_ids(educator) -> set[int]:
@@ -132,23 +132,33 @@ def find_open_submission(educator, credential: Credential) -> Submission | None:
 
 
 def start_submission(*, educator, credential: Credential) -> Submission:
+    """Open a draft against the credential's current requirements, or return the one already open."""
+    return start_or_restart(educator=educator, credential=credential)[0]
+
+
+def start_or_restart(*, educator, credential: Credential) -> tuple[Submission, CarryOver | None]:
     """Open a draft against the credential's current requirements, or return the one already open.
-    After a withdrawal the new draft starts from the withdrawn text, so nothing written is lost."""
+    After a withdrawal the new draft starts from the withdrawn version's answers and files, so nothing is lost;
+    the CarryOver says what was taken over (None when nothing was withdrawn before)."""
     missing = missing_prerequisites(educator, credential)
     if missing:
         names = ", ".join(f"“{c.title}”" for c in missing)
         raise SubmissionError(f"Earn {names} before submitting this credential.")
     existing = find_open_submission(educator, credential)
     if existing:
-        return existing
+        return existing, None
     previous = _latest_withdrawn(educator, credential)
-    answers = previous.current_version.answers if previous else {}
+    answers, artifacts = carryover.carry(previous.current_version, credential.requirements) if previous else ({}, [])
     submission = Submission(educator=educator, credential=credential)
-    submission.versions.append(Version(number=1, requirements=credential.requirements, answers=answers))
+    draft = Version(number=1, requirements=credential.requirements, answers=answers, artifacts=artifacts)
+    submission.versions.append(draft)
     db.session.add(submission)
     db.session.flush()
-    audit.record("submission.start", actor=educator, subject=submission)
-    return submission
+    audit.record("submission.start", actor=educator, subject=submission,
+                 **({"carried_from": previous.id, "files": len(artifacts)} if previous else {}))
+    if previous is None:
+        return submission, None
+    return submission, carryover.report(previous.current_version, draft, source="your withdrawn submission")
 
 
 def _latest_withdrawn(educator, credential: Credential) -> Submission | None:

@@ -16,7 +16,7 @@ from portal.submissions.forms import (
     base_revision,
     make_draft_form,
 )
-from portal.submissions.models import Artifact, State, Submission
+from portal.submissions.models import Artifact, Submission
 from portal.submissions.validation import word_limit_problems
 from portal.text import count_words, render_markdown
 
@@ -47,11 +47,13 @@ def start(stack_slug: str, credential_slug: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        submission = services.start_submission(educator=signed_in_user(), credential=credential)
+        submission, carried = services.start_or_restart(educator=signed_in_user(), credential=credential)
     except services.SubmissionError as error:
         flash(str(error), "error")
         return redirect(url_for("catalog.credential", stack_slug=stack_slug, credential_slug=credential_slug))
     db.session.commit()
+    if carried and carried.sentence():
+        flash(carried.sentence(), "info")
     return redirect(url_for("submissions.edit", submission_id=submission.id))
 
 
@@ -211,8 +213,8 @@ def withdraw(submission_id: int):
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash("Your submission was withdrawn. You can start again from the credential page; your text is kept.",
-              "success")
+        flash("Your submission was withdrawn. You can start again from the credential page; your text and files "
+              "are kept and carried into the new draft.", "success")
     return redirect(url_for("submissions.version", submission_id=submission.id,
                             number=submission.current_version.number))
 
@@ -235,12 +237,14 @@ def revise(submission_id: int):
     if not ConfirmForm().validate_on_submit() or submission.educator_id != current_user.id:
         abort(404)
     try:
-        services.transition(submission, State.DRAFT, actor=signed_in_user())
+        carried = services.revise(educator=signed_in_user(), submission=submission)
     except services.SubmissionError as error:
         flash(str(error), "error")
         return redirect(url_for("submissions.edit", submission_id=submission.id))
     db.session.commit()
     flash("A new version is open. The reviewer's feedback is shown beside each part.", "success")
+    if carried.sentence():
+        flash(carried.sentence(), "info")
     return redirect(url_for("submissions.edit", submission_id=submission.id))
 
 
