@@ -22,8 +22,9 @@ from portal.reviews import cli as reviews_cli
 from portal.reviews import staff_views as staff_reviews_views
 from portal.reviews import views as reviews_views
 from portal.security import check_production_settings, init_security
+from portal.staff import views as staff_views
 from portal.submissions import views as submissions_views
-from portal.templating import list_url, page_url
+from portal.templating import list_url, page_url, plural
 from portal.text import count_words, render_markdown
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +75,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         catalog_views.bp, accounts_views.bp, submissions_views.bp, reviews_views.bp, staff_reviews_views.bp,
         cohorts_views.bp, notifications_views.bp, accounts_cli.bp, catalog_cli.bp, notifications_cli.bp,
-        reviews_cli.bp, demo.bp,
+        reviews_cli.bp, demo.bp, staff_views.bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -86,4 +87,5 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["count_words"] = count_words
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["list_url"] = list_url
+    app.jinja_env.globals["plural"] = plural
     app.context_processor(lambda: {"now_utc": utcnow()})

@@ -26,7 +26,12 @@ def _account_key() -> str:
     return "account:" + services.normalize_email(request.form.get("email", ""))
 
 
-def _home() -> str:
+def _home(user: User | None = None) -> str:
+    """Where each role's work is: staff on the overview, a reviewer on the queue, an educator on My work."""
+    if user is not None and user.is_staff:
+        return url_for("staff.overview")
+    if user is not None and user.is_reviewer:
+        return url_for("reviews.queue")
     return url_for("submissions.dashboard")
 
 
@@ -49,7 +54,7 @@ def sign_in():
         if user:
             _sign_in(user)
             db.session.commit()
-            return redirect(form.next.data if is_safe_next(form.next.data) else _home())
+            return redirect(form.next.data if is_safe_next(form.next.data) else _home(user))
         db.session.commit()
         form.password.errors.append(SIGN_IN_FAILED)
     return render_template("accounts/sign_in.html", form=form)
@@ -100,7 +105,7 @@ def change_password():
             login_user(signed_in_user())
             db.session.commit()
             flash("Your password has been changed. Other browsers have been signed out.", "success")
-            return redirect(_home())
+            return redirect(_home(signed_in_user()))
     return render_template("accounts/change_password.html", form=form)
 
 

@@ -1,0 +1,1 @@
+"""The staff overview: where work is waiting, across review routing and cohorts."""
