@@ -171,6 +171,23 @@ def reviews_disagree(confirmed: list[tuple[bool, dict]]) -> bool:
     return len(regular) >= 2 and not adjudicated and regular[0] != regular[1]
 
 
+def agreed_parts(reviews: list[Review]) -> dict[str, tuple[str, str]]:
+    """The parts on which the two regular reviews agree: part key -> (their result, their feedback together).
+    Adjudication starts from these and asks staff only about the rest."""
+    regular = [r for r in reviews if not r.is_adjudication][:2]
+    if len(regular) < 2:
+        return {}
+    first, second = ({r.part_key: r for r in review.results} for review in regular)
+    agreed = {}
+    for key, mine in first.items():
+        theirs = second.get(key)
+        if theirs is None or mine.result is None or mine.result != theirs.result:
+            continue
+        notes = [text for text in dict.fromkeys((mine.feedback.strip(), theirs.feedback.strip())) if text]
+        agreed[key] = (mine.result, "\n\n".join(notes))
+    return agreed
+
+
 def _decide_if_complete(version: Version, *, actor) -> None:
     _lock_version(version)
     reviews = [r for r in confirmed_reviews(version) if not r.is_adjudication]

@@ -140,10 +140,12 @@ def adjudicate(version_id: int):
         return back
     staff = signed_in_user()
     own_review = any(r.reviewer_id == staff.id for r in reviews)
-    form = make_adjudication_form(version.requirements.parts)
+    agreed = services.agreed_parts(reviews)
+    form = make_adjudication_form([p for p in version.requirements.parts if p.key not in agreed])
     if not own_review and form.validate_on_submit():
         try:
-            services.adjudicate(staff=staff, version=version, entries=adjudication_entries(form))
+            entries = {**agreed, **adjudication_entries(form)}
+            services.adjudicate(staff=staff, version=version, entries=entries)
         except services.ResultsIncomplete as incomplete:
             show_problems(form, incomplete.problems)
         except (services.ReviewError, SubmissionError) as error:
@@ -156,7 +158,8 @@ def adjudicate(version_id: int):
             return back
     status = 422 if form.errors else 200
     return render_template(
-        "reviews/staff/adjudicate.html", version=version, reviews=reviews, form=form, own_review=own_review
+        "reviews/staff/adjudicate.html", version=version, reviews=reviews, form=form, own_review=own_review,
+        agreed=agreed,
     ), status
 
 
