@@ -1,5 +1,6 @@
 """Submissions: starting, saving, submitting, withdrawing and revising. Every state change goes through transition()."""
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,6 +187,20 @@ def save_draft(*, educator, submission: Submission, answers: dict, base_revision
     if result.rowcount != 1:
         raise EditConflict(version)
     return word_limit_problems(version.requirements.parts, answers)
+
+
+def remove_goal(*, educator, submission: Submission, part_key: str, index: int, base_revision: int) -> dict:
+    """Take one goal out of a plan, after its author confirmed; refused (EditConflict) when the draft was saved
+    since the confirmation page was shown, so the goal removed is the one the author saw. Returns the goal."""
+    version = _editable_version(educator, submission)
+    answers = copy.deepcopy(version.answers)
+    goals = (answers.get(part_key) or {}).get("goals") or []
+    if not 0 <= index < len(goals):
+        raise SubmissionError("That goal is no longer in the draft.")
+    removed = goals.pop(index)
+    save_draft(educator=educator, submission=submission, answers=answers, base_revision=base_revision)
+    audit.record("submission.remove_goal", actor=educator, subject=submission, part=part_key, goal=index + 1)
+    return removed
 
 
 def _editable_version(educator, submission: Submission) -> Version:

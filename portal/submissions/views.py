@@ -14,6 +14,7 @@ from portal.submissions.forms import (
     answers_from_form,
     apply_goal_action,
     base_revision,
+    goal_to_confirm,
     make_draft_form,
 )
 from portal.submissions.models import Artifact, Submission
@@ -95,7 +96,8 @@ def save(submission_id: int):
     parts = submission.current_version.requirements.parts
     form = make_draft_form(parts, formdata=CombinedMultiDict([request.form, request.files]))
     answers = answers_from_form(form, parts)
-    focus = apply_goal_action(form.action.data, parts, answers)
+    confirm_goal = goal_to_confirm(form.action.data, parts, answers)
+    focus = None if confirm_goal else apply_goal_action(form.action.data, parts, answers)
     try:
         warnings = services.save_draft(
             educator=signed_in_user(), submission=submission, answers=answers, base_revision=base_revision(form)
@@ -111,9 +113,42 @@ def save(submission_id: int):
     db.session.commit()
     if file_errors or form.action.data == "submit":
         return _submit_or_show(submission, file_errors)
+    if confirm_goal:
+        part_key, index = confirm_goal
+        return redirect(url_for("submissions.remove_goal", submission_id=submission.id, part_key=part_key,
+                                number=index + 1))
     flash("Draft saved.", "success")
     anchor = f"#{focus}" if focus else ""
     return redirect(url_for("submissions.edit", submission_id=submission.id) + anchor)
+
+
+@bp.route("/submissions/<int:submission_id>/goals/<part_key>/<int:number>/remove", methods=["GET", "POST"])
+@login_required
+def remove_goal(submission_id: int, part_key: str, number: int):
+    """Removing a goal with something written in it asks first (the draft was saved on the way here)."""
+    submission = _load_submission(submission_id)
+    if not permissions.can_edit_submission(current_user, submission):
+        return _refuse_edit(submission)
+    version = submission.current_version
+    part = next((p for p in version.requirements.parts if p.key == part_key and p.kind == "plan"), None)
+    goals = (version.answers.get(part_key) or {}).get("goals") or [] if part else []
+    if not 1 <= number <= len(goals):
+        abort(404)
+    back = url_for("submissions.edit", submission_id=submission.id) + f"#{part_key}-goal-{number - 1}"
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.remove_goal(educator=signed_in_user(), submission=submission, part_key=part_key,
+                                 index=number - 1, base_revision=request.form.get("revision", -1, type=int))
+        except services.EditConflict:
+            db.session.rollback()
+            flash("The draft changed since you asked to remove the goal, so nothing was removed. Look again.", "error")
+            return redirect(back)
+        db.session.commit()
+        flash(f"Goal {number} removed.", "success")
+        return redirect(url_for("submissions.edit", submission_id=submission.id) + f"#{part_key}-goals")
+    return render_template("submissions/remove_goal.html", submission=submission, part=part, goal=goals[number - 1],
+                           number=number, form=form, back=back)
 
 
 def _refuse_edit(submission: Submission):
