@@ -24,8 +24,8 @@ from portal.reviews import views as reviews_views
 from portal.security import check_production_settings, init_security
 from portal.staff import views as staff_views
 from portal.submissions import views as submissions_views
-from portal.templating import list_url, page_url, plural
-from portal.text import count_words, render_markdown
+from portal.templating import list_url, page_url
+from portal.text import count_words, plural, render_markdown
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,7 +12,7 @@ import markdown
 from bleach.html5lib_shim import Filter
 from markupsafe import Markup
 
-__all__ = ["count_words", "render_markdown"]
+__all__ = ["count_words", "plural", "render_markdown"]
 
 _ALLOWED_TAGS = frozenset(
     {
@@ -125,3 +125,9 @@ def count_words(text: str | None) -> int:
 def _count(text: str) -> int:
     visible = _visible_text(_render(text))
     return sum(1 for run in visible.split() if any(ch.isalnum() for ch in run))
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """'1 cohort', '2 cohorts', '0 cohorts': the one way the portal writes a count of things (also in
+    templates). Give the plural form when adding an s would be wrong ('1 match', '2 matches')."""
+    return f"{count} {singular if count == 1 else plural_form or singular + 's'}"

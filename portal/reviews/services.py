@@ -19,6 +19,7 @@ from portal.reviews import routing
 from portal.reviews.models import Assignment, AssignmentState, PartResult, Result, Review, ReviewerProfile
 from portal.submissions import services as submissions
 from portal.submissions.models import State, Version
+from portal.text import plural
 
 
 class ReviewError(Exception):
@@ -34,7 +35,7 @@ class ResultProblem:
 
 class ResultsIncomplete(ReviewError):
     def __init__(self, problems: list[ResultProblem]):
-        super().__init__(f"{len(problems)} part(s) need attention before confirming")
+        super().__init__(f"{plural(len(problems), 'part')} to fix before confirming")
         self.problems = problems
 
 

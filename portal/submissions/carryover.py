@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from portal.catalog.models import Requirements
 from portal.submissions.models import Artifact, Version
-from portal.templating import plural
+from portal.text import plural
 
 
 @dataclass

@@ -15,6 +15,7 @@ from portal.submissions import carryover, uploads
 from portal.submissions.carryover import CarryOver
 from portal.submissions.models import Artifact, State, Submission, Version
 from portal.submissions.validation import Problem, submission_problems, word_limit_problems
+from portal.text import plural
 
 # (from, to): the life cycle. NOT_YET -> DRAFT opens a new version; the decided one is kept as it is.
 TRANSITIONS = {
@@ -41,7 +42,7 @@ class NotReady(SubmissionError):
     """Submit was refused; .problems lists every reason, each tied to its field."""
 
     def __init__(self, problems: list[Problem]):
-        super().__init__(f"{len(problems)} problem(s) to fix before submitting")
+        super().__init__(f"{plural(len(problems), 'problem')} to fix before submitting")
         self.problems = problems
 
 
@@ -238,7 +239,7 @@ def add_artifact(*, educator, submission: Submission, part_key: str, stream, fil
     name = uploads.safe_display_name(filename)
     if len(version.artifacts) >= config["UPLOAD_MAX_FILES"]:
         limit = config["UPLOAD_MAX_FILES"]
-        raise uploads.UploadRejected(f"“{name}” was not added: a submission can have at most {limit} files.")
+        raise uploads.UploadRejected(f"“{name}” was not added: a submission can have at most {plural(limit, 'file')}.")
     file_type, size, digest = uploads.check_upload(stream, filename, max_bytes=config["UPLOAD_MAX_BYTES"])
     stored_name = uploads.store_upload(stream, Path(config["UPLOAD_FOLDER"]))
     artifact = Artifact(
