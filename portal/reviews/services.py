@@ -208,7 +208,7 @@ def _decide(version: Version, results: dict[str, str | None], *, actor) -> None:
     submissions.transition(submission, state, actor=actor)
     for assignment in version_assignments(version):
         if assignment.is_open:
-            _close(assignment, AssignmentState.RELEASED)
+            _close(assignment, AssignmentState.RELEASED, why="decided")
     title = submission.credential.title
     text = f"“{title}” was earned." if state == State.EARNED else f"“{title}”: a reviewer marked some parts Not yet."
     notifications.notify(
@@ -245,7 +245,7 @@ def decline(*, reviewer, assignment: Assignment, reason: str) -> list[Assignment
     """Give an assignment back (a conflict, no time) and route the version to someone else at once."""
     if assignment.reviewer_id != reviewer.id or not assignment.is_open:
         raise ReviewError("Only an open assignment of yours can be declined.")
-    _close(assignment, AssignmentState.DECLINED, reason=reason.strip())
+    _close(assignment, AssignmentState.DECLINED, reason=reason.strip(), why="declined")
     audit.record("review.decline", actor=reviewer, subject=assignment.version.submission, reason=reason.strip())
     return _route_or_flag(assignment.version, actor=reviewer)
 
@@ -254,7 +254,7 @@ def reassign(*, staff, assignment: Assignment, reviewer_id: int | None = None) -
     """Take an open assignment away and give it to the chosen reviewer, or to the next eligible one."""
     if not assignment.is_open:
         raise ReviewError("Only an open assignment can be reassigned.")
-    _close(assignment, AssignmentState.RELEASED)
+    _close(assignment, AssignmentState.RELEASED, why="reassigned")
     audit.record(
         "review.reassign",
         actor=staff,
@@ -288,14 +288,26 @@ def assign_by_hand(*, staff, version: Version, reviewer_id: int) -> Assignment:
 def release_for_withdrawal(version: Version, *, actor) -> None:
     released = [a for a in version_assignments(version) if a.is_open]
     for assignment in released:
-        _close(assignment, AssignmentState.RELEASED)
+        _close(assignment, AssignmentState.RELEASED, why="withdrawn")
     for assignment in released:
         route_to_freed(assignment.reviewer_id, actor=actor)
 
 
-def _close(assignment: Assignment, state: AssignmentState, reason: str = "") -> None:
+# Why a closed assignment's notices (new review, reminders) no longer apply, as its reviewer reads it.
+NO_LONGER_YOURS = {
+    "declined": "you declined this review.",
+    "reassigned": "staff gave this review to another reviewer.",
+    "withdrawn": "the educator withdrew the submission; no review is needed.",
+    "decided": "the submission was decided without this review.",
+}
+
+
+def _close(assignment: Assignment, state: AssignmentState, reason: str = "", *, why: str) -> None:
     assignment.state, assignment.closed_at, assignment.decline_reason = state, utcnow(), reason
     db.session.flush()
+    notifications.withdraw_notices(
+        user_id=assignment.reviewer_id, link=f"/review/assignments/{assignment.id}", note=NO_LONGER_YOURS[why]
+    )
 
 
 def _route_or_flag(version: Version, *, actor) -> list[Assignment]:
