@@ -325,3 +325,10 @@ def test_goal_removal_confirmed_after_another_save_removes_nothing(client, plan_
     assert "nothing was removed" in response.get_data(as_text=True)
     db.session.expire_all()
     assert len(plan_draft.current_version.answers["plan"]["goals"]) == 3
+
+
+def test_plan_field_labels_name_their_goal(client, plan_draft):
+    page = client.get(f"/submissions/{plan_draft.id}").get_data(as_text=True)
+    hidden = '<span class="visually-hidden">, goal {}</span></label>'
+    assert '<label for="plan-goals-0-action_steps">Action Steps' + hidden.format(1) in page
+    assert '<label for="plan-goals-2-partners">Partners' + hidden.format(3) in page
