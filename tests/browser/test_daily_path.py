@@ -268,3 +268,41 @@ def test_removing_a_cohort_member_asks_first(page, live_app, make_account, sign_
     press(page, "Yes, remove Quinn Removable")
     expect(page.get_by_text("Quinn Removable removed from the cohort.")).to_be_visible()
     axe.assert_clean()
+
+
+def test_criterion_stays_in_view_beside_a_long_answer(page, live_app, make_account, sign_in, axe):
+    educator = make_account(earned_foundations=True)
+    reviewer = make_account(roles=("reviewer",))
+    version_id, _ = _submitted_to(live_app, educator.id, [reviewer.id], slug="district-plan")
+    sign_in(page, reviewer.email, reviewer.password)
+    page.goto(f"/review/assignments/{_assignment_id(live_app, version_id, reviewer.id)}")
+    answer = page.locator("section.review-part").nth(1).locator(".review-answer")
+    assert answer.bounding_box()["height"] > 900, "the plan's answer should be longer than the screen"
+    # Scroll to the last goal of the plan: the criterion of Part 2 is still on screen, beside it.
+    page.get_by_role("heading", name="Goal 3").scroll_into_view_if_needed()
+    page.mouse.wheel(0, 200)
+    criterion = page.locator("#plan-criterion")
+    box = criterion.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 900, f"the criterion scrolled out of view: {box}"
+    assert box["x"] > answer.bounding_box()["x"] + answer.bounding_box()["width"], "the criterion is not beside it"
+    axe.check(page, "scoring page of a long plan")
+    axe.assert_clean()
+
+
+def test_autosave_replaces_the_pages_word_limit_message(page, make_account, sign_in):
+    educator = make_account()
+    sign_in(page, educator.email, educator.password)
+    page.goto("/stacks/digital-equity/foundations")
+    follow(page, page.get_by_role("button", name="Start this credential"))
+    essay = page.get_by_label("Your answer to Part 1")
+    essay.fill("word " * 205)
+    press(page, "Save draft")
+    message = page.locator("#overview-text-error")
+    expect(message).to_have_text("Part 1 has 205 words; the limit is 200.")
+    page.get_by_label("Your answer to Part 1").fill("Short enough now.")
+    expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved at"))
+    expect(message).to_have_count(0)  # the live counter and the message agree
+    expect(page.get_by_label("Your answer to Part 1")).to_have_attribute(
+        "aria-describedby", "overview-text-hint overview-text-count")
+    page.get_by_label("Your answer to Part 1").fill("word " * 210)
+    expect(message).to_have_text("Part 1 has 210 words; the limit is 200.")
