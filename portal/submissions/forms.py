@@ -96,5 +96,11 @@ def base_revision(form) -> int:
         return -1  # a save without a revision can only conflict, never overwrite
 
 
+class RemoveGoalForm(FlaskForm):
+    """The confirmation of removing a goal: the draft's revision the author saw, so a newer save wins."""
+
+    revision = HiddenField()
+
+
 class ConfirmForm(FlaskForm):
     """A bare form for buttons that need only CSRF protection (start, withdraw, remove a file)."""

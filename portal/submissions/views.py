@@ -11,6 +11,7 @@ from portal.submissions import services, uploads
 from portal.submissions.downloads import send_artifact
 from portal.submissions.forms import (
     ConfirmForm,
+    RemoveGoalForm,
     answers_from_form,
     apply_goal_action,
     base_revision,
@@ -135,11 +136,11 @@ def remove_goal(submission_id: int, part_key: str, number: int):
     if not 1 <= number <= len(goals):
         abort(404)
     back = url_for("submissions.edit", submission_id=submission.id) + f"#{part_key}-goal-{number - 1}"
-    form = ConfirmForm()
+    form = RemoveGoalForm(revision=version.revision)
     if form.validate_on_submit():
         try:
             services.remove_goal(educator=signed_in_user(), submission=submission, part_key=part_key,
-                                 index=number - 1, base_revision=request.form.get("revision", -1, type=int))
+                                 index=number - 1, base_revision=base_revision(form))
         except services.EditConflict:
             db.session.rollback()
             flash("The draft changed since you asked to remove the goal, so nothing was removed. Look again.", "error")
