@@ -66,3 +66,15 @@ def test_news_already_read_may_be_said_again(make_user):
     notifications.notify(user=user, text="Reminder", link="/review")
     db.session.commit()
     assert len(notices_of(user)) == 2
+
+
+def test_following_a_stale_notice_shows_why_the_review_is_closed(client, login_as, make_user, make_reviewer,
+                                                                  submit_plan):
+    first, second = make_reviewer(), make_reviewer()
+    assignment = assignment_of(submit_plan().current_version, first)
+    reviews.reassign(staff=make_user(roles=("staff",)), assignment=assignment, reviewer_id=second.id)
+    db.session.commit()
+    login_as(first)
+    page = client.get(f"/review/assignments/{assignment.id}").get_data(as_text=True)
+    assert "This review is no longer yours" in page
+    assert 'name="action" value="check"' not in page  # nothing to score
