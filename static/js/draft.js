@@ -84,8 +84,19 @@ function setServerMessage(textarea, message) {
     line.remove();
     textarea.closest(".field")?.classList.remove("has-error");
     textarea.setAttribute("aria-invalid", "false");
+    markFixed(textarea.id);
   }
   textarea.setAttribute("aria-describedby", described.join(" "));
+}
+
+// The problem list from the last submit attempt names this field: say it is fixed rather than leave it.
+function markFixed(fieldId) {
+  for (const link of document.querySelectorAll(`#error-summary a[href="#${fieldId}"]`)) {
+    const item = link.closest("li");
+    if (!item || item.dataset.fixed) continue;
+    item.dataset.fixed = "1";
+    item.replaceChildren(`Fixed: ${link.textContent}`);
+  }
 }
 
 // The text of each essay as last sent, so a late server count never overwrites a newer live count.

@@ -296,12 +296,15 @@ def test_autosave_replaces_the_pages_word_limit_message(page, make_account, sign
     follow(page, page.get_by_role("button", name="Start this credential"))
     essay = page.get_by_label("Your answer to Part 1")
     essay.fill("word " * 205)
-    press(page, "Save draft")
+    press(page, "Submit for review")  # refused: the problems are listed, and shown under each field
     message = page.locator("#overview-text-error")
     expect(message).to_have_text("Part 1 has 205 words; the limit is 200.")
+    summary_item = page.locator("#error-summary li").filter(has_text="Part 1 has 205 words")
+    expect(summary_item).to_have_count(1)
     page.get_by_label("Your answer to Part 1").fill("Short enough now.")
     expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved at"))
     expect(message).to_have_count(0)  # the live counter and the message agree
+    expect(summary_item).to_have_text("Fixed: Part 1 has 205 words; the limit is 200.")
     expect(page.get_by_label("Your answer to Part 1")).to_have_attribute(
         "aria-describedby", "overview-text-hint overview-text-count")
     page.get_by_label("Your answer to Part 1").fill("word " * 210)
