@@ -63,7 +63,7 @@ def test_overview_counts_each_kind_of_waiting_work_with_a_link(
     assert '<a href="#adjudications">1 adjudication pending</a>' in page
     assert f'href="/staff/adjudicate/{disputed.id}">Submission {disputed.submission_id}, version 1</a>' in page
     assert '<a href="#cohorts-behind">1 cohort behind on a milestone</a>' in page
-    assert "Spring Cohort</a>: 1 member behind on Foundations by March" in page
+    assert "Spring Cohort</a>: 1 member behind on 1 milestone: “Foundations by March”" in page
 
 
 def test_overview_counts_work_no_reviewer_can_take(client, login_as, make_user, submit_plan):
