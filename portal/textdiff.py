@@ -47,6 +47,8 @@ def word_diff(old: str, new: str) -> Markup:
             continue
         if i2 > i1:
             pieces.append(_mark("del", "removed", before[i1:i2]))
+            if j2 > j1 and not before[i2 - 1][-1:].isspace():
+                pieces.append(Markup(" "))  # "June." replaced by "May." must not read "June.May."
         if j2 > j1:
             pieces.append(_mark("ins", "added", after[j1:j2]))
     return Markup("").join(pieces)

@@ -40,3 +40,11 @@ def test_very_long_texts_are_not_compared_word_by_word():
     long = "word " * (MAX_WORDS + 1)
     assert not is_comparable(long, "short")
     assert is_comparable("short", "text")
+
+
+def test_a_replaced_last_word_is_kept_apart_from_its_replacement():
+    diff = str(word_diff("by June.", "by May."))
+    assert diff == (
+        'by <del><span class="visually-hidden">removed: </span>June.</del> '
+        '<ins><span class="visually-hidden">added: </span>May.</ins>'
+    )
