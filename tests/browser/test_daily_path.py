@@ -309,3 +309,27 @@ def test_autosave_replaces_the_pages_word_limit_message(page, make_account, sign
         "aria-describedby", "overview-text-hint overview-text-count")
     page.get_by_label("Your answer to Part 1").fill("word " * 210)
     expect(message).to_have_text("Part 1 has 210 words; the limit is 200.")
+
+
+def test_a_notice_about_work_given_to_someone_else_says_so(page, live_app, make_account, sign_in, axe):
+    educator = make_account()
+    first, second = make_account(roles=("reviewer",)), make_account(roles=("reviewer",))
+    version_id, _ = _submitted_to(live_app, educator.id, [first.id])
+    assignment_id = _assignment_id(live_app, version_id, first.id)
+    with live_app.app_context():
+        staff = db.session.scalar(select(User).where(User.email == STAFF_EMAIL))
+        second_user = db.session.get(User, second.id)
+        second_user.organization = get_or_create_organization("Harbor Test District")
+        reviews.ensure_profile(second_user)
+        reviews.reassign(staff=staff, assignment=db.session.get(Assignment, assignment_id), reviewer_id=second.id)
+        db.session.commit()
+        db.session.remove()
+    sign_in(page, first.email, first.password, next_path="/notices")
+    item = page.locator(".notice-item").filter(has_text="New review")
+    expect(item.locator(".tag")).to_have_text("No longer current")
+    expect(item).to_contain_text("staff gave this review to another reviewer.")
+    axe.check(page, "notices with one no longer current")
+    follow(page, item.get_by_role("link"))
+    expect(page.locator("#closed-note")).to_contain_text("This review is no longer yours")
+    axe.check(page, "scoring page of a review that went elsewhere")
+    axe.assert_clean()
