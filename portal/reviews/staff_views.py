@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.pagination import newest_first
 from portal.permissions import require_staff, signed_in_user
 from portal.reviews import history, services, stats, submission_list
+from portal.reviews.changes import earlier_round
 from portal.reviews.models import Assignment, ReviewerProfile
 from portal.reviews.staff_forms import (
     AssignForm,
@@ -159,7 +160,7 @@ def adjudicate(version_id: int):
     status = 422 if form.errors else 200
     return render_template(
         "reviews/staff/adjudicate.html", version=version, reviews=reviews, form=form, own_review=own_review,
-        agreed=agreed,
+        agreed=agreed, earlier=earlier_round(version), blind=False,
     ), status
 
 

@@ -67,3 +67,21 @@ def test_scoring_page_of_version_2_shows_earlier_feedback_and_changes(client, lo
     assert "Changes since version 1" in html
     assert '<span class="visually-hidden">added: </span>Checkouts rise' in html
     assert "Changes since version 1: none" in html  # the parts left as they were say so
+
+
+def test_adjudication_of_version_2_shows_the_earlier_round_too(app, client, login_as, make_user, make_reviewer,
+                                                              submit_plan):
+    reviewer, _submission, second = _not_yet_then_revised(make_reviewer, submit_plan)
+    app.config["CALIBRATION_SHARE"] = 1.0  # version 2 needs two reviews from here on
+    other = make_reviewer()
+    reviews.assign_by_hand(staff=make_user(roles=("staff",)), version=second, reviewer_id=other.id)
+    db.session.commit()
+    harsh = {"overview": ("yes", ""), "plan": ("yes", ""), "reflection": ("not_yet", "More, please.")}
+    kind = {"overview": ("yes", ""), "plan": ("yes", ""), "reflection": ("yes", "")}
+    for person, entries in ((reviewer, harsh), (other, kind)):
+        reviews.confirm_review(reviewer=person, assignment=assignment_of(second, person), entries=entries)
+    db.session.commit()
+    assert reviews.needs_adjudication(second)
+    login_as(make_user(roles=("staff",)))
+    html = client.get(f"/staff/adjudicate/{second.id}").get_data(as_text=True)
+    assert 'id="reflection-earlier"' in html and "Changes since version 1" in html
