@@ -33,10 +33,11 @@ from portal.reviews import staff_views as staff_reviews_views
 from portal.reviews import views as reviews_views
 from portal.security import check_production_settings, init_security
 from portal.staff import account_views as staff_accounts_views
+from portal.staff import views as staff_views
 from portal.submissions import cli as uploads_cli
 from portal.submissions import views as submissions_views
 from portal.templating import list_url, page_url
-from portal.text import count_words, render_markdown
+from portal.text import count_words, plural, render_markdown
 from portal.throttle import init_throttle
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +105,7 @@ def register_blueprints(app: Flask) -> None:
         catalog_views.bp, accounts_views.bp, submissions_views.bp, reviews_views.bp, staff_reviews_views.bp,
         account_links_views.bp, staff_accounts_views.bp, cohorts_views.bp, notifications_views.bp, accounts_cli.bp,
         catalog_cli.bp, notifications_cli.bp, reviews_cli.bp, uploads_cli.bp, demo.bp, badges_views.bp, badges_cli.bp,
-        badges_staff_views.bp, two_step_views.bp, district_views.bp,
+        badges_staff_views.bp, two_step_views.bp, district_views.bp, staff_views.bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -117,4 +118,5 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["count_words"] = count_words
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["list_url"] = list_url
+    app.jinja_env.globals["plural"] = plural
     app.context_processor(lambda: {"now_utc": utcnow()})

@@ -2,10 +2,7 @@
 
 from flask import request, url_for
 
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """'1 row', '2 rows'; the plural form when adding an s would be wrong."""
-    return f"{count} {singular if count == 1 else plural_form or singular + 's'}"
+from portal.text import plural  # noqa: F401 -- the one plural helper, also a template global
 
 
 def page_url(page: int) -> str:

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from portal.text_bounds import BoundedLinksExtension, defuse, restore
 
-__all__ = ["MARKDOWN_MAX_CHARS", "count_words", "render_markdown"]
+__all__ = ["MARKDOWN_MAX_CHARS", "count_words", "plural", "render_markdown"]
 
 # Past this size text is shown as plain paragraphs, never parsed as Markdown. Forms refuse text over the
 # TEXT_MAX_CHARS setting (50,000 characters) long before; this bounds the work for anything stored earlier.
@@ -202,3 +202,9 @@ def count_words(text: str | None) -> int:
 def _count(text: str) -> int:
     visible = _visible_text(_render(text))
     return sum(1 for run in visible.split() if any(ch.isalnum() for ch in run))
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """'1 cohort', '2 cohorts', '0 cohorts': the one way the portal writes a count of things (also in
+    templates). Give the plural form when adding an s would be wrong ('1 match', '2 matches')."""
+    return f"{count} {singular if count == 1 else plural_form or singular + 's'}"

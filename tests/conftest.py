@@ -202,7 +202,8 @@ def fill_and_submit(submission, educator):
         base_revision=version.revision,
     )
     for part in version.requirements.parts:
-        if part.min_files:
+        # A draft restarted after a withdrawal already carries the withdrawn version's files.
+        for _ in range(part.min_files - len(version.artifacts_for(part.key))):
             submissions.add_artifact(
                 educator=educator, submission=submission, part_key=part.key, stream=io.BytesIO(TINY_PDF),
                 filename="evidence.pdf", config=current_app.config,

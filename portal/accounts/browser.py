@@ -7,7 +7,12 @@ from portal.accounts import services
 from portal.accounts.models import User
 
 
-def home() -> str:
+def home(user: User | None = None) -> str:
+    """Where each role's work is: staff on the overview, a reviewer on the queue, an educator on My work."""
+    if user is not None and user.is_staff:
+        return url_for("staff.overview")
+    if user is not None and user.is_reviewer:
+        return url_for("reviews.queue")
     return url_for("submissions.dashboard")
 
 

@@ -38,7 +38,7 @@ def complete_first_step(user: User, *, next_url: str | None, method: str):
     if two_factor.must_enrol(user):
         flash("Your role requires two-step sign-in. Set up an authenticator app to continue.", "info")
         return redirect(url_for("two_step.setup", next=next_url or ""))
-    return redirect(next_url or home())
+    return redirect(next_url or home(user))
 
 
 def _pending_user() -> User | None:
@@ -81,7 +81,7 @@ def verify():
                 left = two_factor.remaining_recovery_codes(user)
                 flash(f"You used a recovery code; {left} left. If you lost your device, set up a new app "
                       "from your sign-in methods page.", "info")
-            return redirect(next_url if is_safe_next(next_url) else home())
+            return redirect(next_url if is_safe_next(next_url) else home(user))
         db.session.commit()
         form.code.errors.append(WRONG_CODE)
     return render_template("accounts/two_step.html", form=form)

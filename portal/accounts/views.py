@@ -225,7 +225,7 @@ def change_password():
             login_user(signed_in_user())
             db.session.commit()
             flash("Your password has been changed. Other browsers have been signed out.", "success")
-            return redirect(home())
+            return redirect(home(signed_in_user()))
     return render_template("accounts/change_password.html", form=form)
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint
 from portal.catalog.loader import StackFileError, bundled_stack_paths, load_stack
 from portal.catalog.services import sync_stack
 from portal.extensions import db
+from portal.text import plural
 
 bp = Blueprint("catalog_cli", __name__, cli_group="catalog")
 
@@ -19,7 +20,7 @@ def load(paths):
         try:
             specs.append(load_stack(path))
         except StackFileError as error:
-            click.echo(f"{path}: {len(error.problems)} problem(s)", err=True)
+            click.echo(f"{path}: {plural(len(error.problems), 'problem')}", err=True)
             for problem in error.problems:
                 click.echo(f"  {path}:{problem}", err=True)
             raise SystemExit(1) from None
@@ -39,4 +40,4 @@ def check(path):
         for problem in error.problems:
             click.echo(f"{path}:{problem}", err=True)
         raise SystemExit(1) from None
-    click.echo(f"{path}: OK, stack {spec.slug} with {len(spec.credentials)} credentials")
+    click.echo(f"{path}: OK, stack {spec.slug} with {plural(len(spec.credentials), 'credential')}")

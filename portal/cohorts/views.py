@@ -236,10 +236,16 @@ def _member(cohort: Cohort, user_id: int) -> Membership:
     return found
 
 
-@bp.post("/staff/cohorts/<int:cohort_id>/members/<int:user_id>/remove")
+@bp.route("/staff/cohorts/<int:cohort_id>/members/<int:user_id>/remove", methods=["GET", "POST"])
 @require_staff
 def remove_member(cohort_id: int, user_id: int):
+    """GET asks (the members table links here); POST, from that page, removes."""
     cohort = _cohort(cohort_id)
+    if request.method == "GET":
+        found = membership.find_membership(cohort, user_id)
+        if found is None:
+            abort(404)
+        return render_template("cohorts/remove_member.html", cohort=cohort, member=found.user)
     found = _member(cohort, user_id)
     membership.remove_member(cohort=cohort, user=found.user, actor=signed_in_user())
     db.session.commit()

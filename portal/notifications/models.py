@@ -53,6 +53,12 @@ class Notice(db.Model):
     link: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+    # Set when the work the notice is about went elsewhere (reassigned, withdrawn ...): why it no longer applies.
+    withdrawn_note: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+    @property
+    def is_current(self) -> bool:
+        return not self.withdrawn_note
 
     @property
     def is_unread(self) -> bool:

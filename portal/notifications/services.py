@@ -146,12 +146,39 @@ def notify(
     """
     if link and not is_safe_next(link):
         raise ValueError(f"A notice links only to a path on this site, not {link!r}")
-    notice = Notice(user_id=user.id, text=_shorten(" ".join(text.split()), NOTICE_TEXT_LIMIT), link=link)
+    text = _shorten(" ".join(text.split()), NOTICE_TEXT_LIMIT)
+    same = _unread_duplicate(user.id, text, link)
+    if same is not None:
+        # The person has not read the same news yet: bring it to the top instead of saying it twice.
+        same.created_at = utcnow()
+        db.session.flush()
+        return same
+    notice = Notice(user_id=user.id, text=text, link=link)
     db.session.add(notice)
     if email_subject is not None:
         queue_email(to=user.email, subject=email_subject, body=email_body or text, kind=kind)
     db.session.flush()
     return notice
+
+
+def _unread_duplicate(user_id: int, text: str, link: str) -> Notice | None:
+    query = select(Notice).where(
+        Notice.user_id == user_id, Notice.read_at.is_(None), Notice.text == text, Notice.link == link,
+        Notice.withdrawn_note == "",
+    )
+    return db.session.scalars(query.limit(1)).first()
+
+
+def withdraw_notices(*, user_id: int, link: str, note: str) -> int:
+    """Mark the user's notices pointing at `link` as no longer current, with the reason (shown beside them), and
+    read: the work they announced went elsewhere. Returns how many changed."""
+    result = db.session.execute(
+        update(Notice)
+        .where(Notice.user_id == user_id, Notice.link == link, Notice.withdrawn_note == "")
+        .values(withdrawn_note=_shorten(note, 200), read_at=func.coalesce(Notice.read_at, utcnow()))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -3,6 +3,7 @@ from flask import Blueprint
 
 from portal.extensions import db
 from portal.reviews import services
+from portal.text import plural
 
 bp = Blueprint("reviews_cli", __name__, cli_group="reviews")
 
@@ -13,4 +14,4 @@ def tick():
     reminded, overdue = services.send_reminders()
     routed = services.route_waiting()
     db.session.commit()
-    click.echo(f"reminded {reminded}, overdue {overdue}, routed {routed} waiting submission(s)")
+    click.echo(f"reminded {reminded}, overdue {overdue}, routed {plural(routed, 'waiting submission')}")

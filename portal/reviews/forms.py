@@ -3,7 +3,7 @@
 from functools import lru_cache
 
 from flask_wtf import FlaskForm
-from wtforms import Form, FormField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import Form, FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
@@ -50,6 +50,11 @@ class DeclineForm(FlaskForm):
     reason = SelectField("Why are you declining?", choices=[SelectChoice(k, v) for k, v in DECLINE_REASONS.items()],
                          validators=[DataRequired("Choose a reason.")])
     note = TextAreaField("Anything staff should know (optional)", validators=[WithinTextLimit()])
+    confirmed = HiddenField()  # "yes" once the reviewer has seen the confirmation step
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed.data == "yes"
 
     def reason_text(self) -> str:
         label = DECLINE_REASONS[self.reason.data]

@@ -24,6 +24,7 @@ from portal.reviews import routing
 from portal.reviews.models import Assignment, AssignmentState, PartResult, Result, Review, ReviewerProfile
 from portal.submissions import services as submissions
 from portal.submissions.models import State, Version
+from portal.text import plural
 
 
 class ReviewError(Exception):
@@ -39,7 +40,7 @@ class ResultProblem:
 
 class ResultsIncomplete(ReviewError):
     def __init__(self, problems: list[ResultProblem]):
-        super().__init__(f"{len(problems)} part(s) need attention before confirming")
+        super().__init__(f"{plural(len(problems), 'part')} to fix before confirming")
         self.problems = problems
 
 
@@ -193,6 +194,23 @@ def reviews_disagree(confirmed: list[tuple[bool, dict]]) -> bool:
     return len(regular) >= 2 and not adjudicated and regular[0] != regular[1]
 
 
+def agreed_parts(reviews: list[Review]) -> dict[str, tuple[str, str]]:
+    """The parts on which the two regular reviews agree: part key -> (their result, their feedback together).
+    Adjudication starts from these and asks staff only about the rest."""
+    regular = [r for r in reviews if not r.is_adjudication][:2]
+    if len(regular) < 2:
+        return {}
+    first, second = ({r.part_key: r for r in review.results} for review in regular)
+    agreed = {}
+    for key, mine in first.items():
+        theirs = second.get(key)
+        if theirs is None or mine.result is None or mine.result != theirs.result:
+            continue
+        notes = [text for text in dict.fromkeys((mine.feedback.strip(), theirs.feedback.strip())) if text]
+        agreed[key] = (mine.result, "\n\n".join(notes))
+    return agreed
+
+
 def _decide_if_complete(version: Version, *, actor) -> None:
     _lock_version(version)
     reviews = [r for r in confirmed_reviews(version) if not r.is_adjudication]
@@ -213,7 +231,7 @@ def _decide(version: Version, results: dict[str, str | None], *, actor) -> None:
     issued = _issue_credential(version)
     for assignment in version_assignments(version):
         if assignment.is_open:
-            _close(assignment, AssignmentState.RELEASED)
+            _close(assignment, AssignmentState.RELEASED, why="decided")
     if state == State.EARNED:
         badge_notices.tell_earned(version=version, issued=issued)
         return
@@ -265,7 +283,7 @@ def decline(*, reviewer, assignment: Assignment, reason: str) -> list[Assignment
     """Give an assignment back (a conflict, no time) and route the version to someone else at once."""
     if assignment.reviewer_id != reviewer.id or not assignment.is_open:
         raise ReviewError("Only an open assignment of yours can be declined.")
-    _close(assignment, AssignmentState.DECLINED, reason=reason.strip())
+    _close(assignment, AssignmentState.DECLINED, reason=reason.strip(), why="declined")
     audit.record("review.decline", actor=reviewer, subject=assignment.version.submission, reason=reason.strip())
     return _route_or_flag(assignment.version, actor=reviewer)
 
@@ -274,7 +292,7 @@ def reassign(*, staff, assignment: Assignment, reviewer_id: int | None = None) -
     """Take an open assignment away and give it to the chosen reviewer, or to the next eligible one."""
     if not assignment.is_open:
         raise ReviewError("Only an open assignment can be reassigned.")
-    _close(assignment, AssignmentState.RELEASED)
+    _close(assignment, AssignmentState.RELEASED, why="reassigned")
     audit.record(
         "review.reassign",
         actor=staff,
@@ -313,7 +331,7 @@ def assign_by_hand(*, staff, version: Version, reviewer_id: int) -> Assignment:
 def release_for_withdrawal(version: Version, *, actor) -> None:
     released = [a for a in version_assignments(version) if a.is_open]
     for assignment in released:
-        _close(assignment, AssignmentState.RELEASED)
+        _close(assignment, AssignmentState.RELEASED, why="withdrawn")
     for assignment in released:
         route_to_freed(assignment.reviewer_id, actor=actor)
 
@@ -325,7 +343,7 @@ def release_reviewer(*, reviewer, actor) -> int:
         select(Assignment).where(Assignment.reviewer_id == reviewer.id, Assignment.state == AssignmentState.OPEN)
     ).all()
     for assignment in held:
-        _close(assignment, AssignmentState.RELEASED)
+        _close(assignment, AssignmentState.RELEASED, why="left")
         audit.record("review.release", actor=actor, subject=assignment.version.submission, released=reviewer.id)
     for assignment in held:
         _route_or_flag(assignment.version, actor=actor)
@@ -359,9 +377,22 @@ def reviewer_gaps(profile: ReviewerProfile) -> list[str]:
     return gaps
 
 
-def _close(assignment: Assignment, state: AssignmentState, reason: str = "") -> None:
+# Why a closed assignment's notices (new review, reminders) no longer apply, as its reviewer reads it.
+NO_LONGER_YOURS = {
+    "declined": "you declined this review.",
+    "reassigned": "staff gave this review to another reviewer.",
+    "withdrawn": "the educator withdrew the submission; no review is needed.",
+    "decided": "the submission was decided without this review.",
+    "left": "you no longer review for this program, so staff routed it to someone else.",
+}
+
+
+def _close(assignment: Assignment, state: AssignmentState, reason: str = "", *, why: str) -> None:
     assignment.state, assignment.closed_at, assignment.decline_reason = state, utcnow(), reason
     db.session.flush()
+    notifications.withdraw_notices(
+        user_id=assignment.reviewer_id, link=f"/review/assignments/{assignment.id}", note=NO_LONGER_YOURS[why]
+    )
 
 
 def _route_or_flag(version: Version, *, actor) -> list[Assignment]:

@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.pagination import newest_first
 from portal.permissions import require_staff, signed_in_user
 from portal.reviews import history, services, stats, submission_list
+from portal.reviews.changes import earlier_round
 from portal.reviews.models import Assignment, ReviewerProfile
 from portal.reviews.staff_forms import (
     AssignForm,
@@ -140,10 +141,12 @@ def adjudicate(version_id: int):
         return back
     staff = signed_in_user()
     own_review = any(r.reviewer_id == staff.id for r in reviews)
-    form = make_adjudication_form(version.requirements.parts)
+    agreed = services.agreed_parts(reviews)
+    form = make_adjudication_form([p for p in version.requirements.parts if p.key not in agreed])
     if not own_review and form.validate_on_submit():
         try:
-            services.adjudicate(staff=staff, version=version, entries=adjudication_entries(form))
+            entries = {**agreed, **adjudication_entries(form)}
+            services.adjudicate(staff=staff, version=version, entries=entries)
         except services.ResultsIncomplete as incomplete:
             show_problems(form, incomplete.problems)
         except (services.ReviewError, SubmissionError) as error:
@@ -156,7 +159,8 @@ def adjudicate(version_id: int):
             return back
     status = 422 if form.errors else 200
     return render_template(
-        "reviews/staff/adjudicate.html", version=version, reviews=reviews, form=form, own_review=own_review
+        "reviews/staff/adjudicate.html", version=version, reviews=reviews, form=form, own_review=own_review,
+        agreed=agreed, earlier=earlier_round(version), blind=False,
     ), status
 
 

@@ -7,6 +7,7 @@ from portal.catalog.models import Credential
 from portal.extensions import db
 from portal.permissions import can_review, require_reviewer, signed_in_user
 from portal.reviews import services
+from portal.reviews.changes import earlier_round
 from portal.reviews.forms import RESULT_CHOICES, DeclineForm, entries_from_form, make_results_form
 from portal.reviews.models import Assignment, AssignmentState, Review
 from portal.submissions.downloads import send_artifact
@@ -84,7 +85,7 @@ def score(assignment_id: int):
 
 
 def _record(assignment: Assignment, form, entries):
-    """Save, preview the decision, or confirm: the three buttons of the scoring page."""
+    """The scoring page's buttons: save for later, check (then ask to confirm), and the confirmation itself."""
     action = form.action.data
     try:
         if action == "confirm":
@@ -98,26 +99,35 @@ def _record(assignment: Assignment, form, entries):
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("reviews.score", assignment_id=assignment.id))
-    if action == "preview":
-        db.session.commit()
-        problems = services.check_results(assignment.version, entries)
-        outcome = services.outcome({key: result for key, (result, _) in entries.items()})
-        return _score_page(assignment, form, problems=problems, preview=None if problems else outcome)
-    back = url_for("reviews.queue") if action == "confirm" else url_for("reviews.score", assignment_id=assignment.id)
     db.session.commit()
+    if action in ("check", "preview"):
+        return _ask_to_confirm(assignment, form, entries)
     if action == "confirm":
         flash("Your review is recorded. Thank you.", "success")
-    else:
-        flash("Saved. You can come back to this review later.", "success")
-    return redirect(back)
+        return redirect(url_for("reviews.queue"))
+    flash("Saved. You can come back to this review later.", "success")
+    return redirect(url_for("reviews.score", assignment_id=assignment.id))
 
 
-def _score_page(assignment: Assignment, form, problems=(), preview=None):
+def _ask_to_confirm(assignment: Assignment, form, entries):
+    """The confirmation step: the resulting decision and every result, then one button that confirms exactly
+    these (they travel in hidden fields, so what is confirmed is what was shown)."""
+    problems = services.check_results(assignment.version, entries)
+    if problems:
+        return _score_page(assignment, form, problems=problems)
+    outcome = services.outcome({key: result for key, (result, _) in entries.items()})
+    return render_template(
+        "reviews/confirm.html", assignment=assignment, version=assignment.version, form=form, entries=entries,
+        outcome=outcome,
+    )
+
+
+def _score_page(assignment: Assignment, form, problems=()):
     version = assignment.version
     page = render_template(
         "reviews/score.html", assignment=assignment, version=version, form=form, problems=list(problems),
-        preview=preview, decline_form=DeclineForm(), blind=version.submission.credential.stack.blind_review,
-        result_choices=RESULT_CHOICES,
+        decline_form=DeclineForm(), blind=version.submission.credential.stack.blind_review,
+        result_choices=RESULT_CHOICES, earlier=earlier_round(version),
     )
     return page, (422 if problems else 200)
 
@@ -131,6 +141,8 @@ def decline(assignment_id: int):
         errors = [message for messages in form.errors.values() for message in messages]
         flash(errors[0] if errors else "Choose a reason for declining.", "error")
         return redirect(url_for("reviews.score", assignment_id=assignment.id) + "#decline")
+    if not form.is_confirmed:
+        return render_template("reviews/decline_confirm.html", assignment=assignment, form=form)
     try:
         services.decline(reviewer=signed_in_user(), assignment=assignment, reason=form.reason_text())
     except services.ReviewError as error:

@@ -75,11 +75,31 @@ def apply_goal_action(action: str, parts: list[PartSpec], answers: dict) -> str 
     return f"{part.key}-goals"
 
 
+def goal_to_confirm(action: str, parts: list[PartSpec], answers: dict) -> tuple[str, int] | None:
+    """(part key, goal index) when the action removes a goal with something written in it: that asks first.
+    An empty goal block goes at once; nothing typed is lost by it."""
+    verb, _, target = (action or "").partition(":")
+    part_key, _, index = target.partition(":")
+    if verb != "remove-goal" or not index.isdigit():
+        return None
+    goals = (answers.get(part_key) or {}).get("goals") or []
+    position = int(index)
+    if position >= len(goals) or not any(str(value).strip() for value in goals[position].values()):
+        return None
+    return part_key, position
+
+
 def base_revision(form) -> int:
     try:
         return int(form.revision.data)
     except (TypeError, ValueError):
         return -1  # a save without a revision can only conflict, never overwrite
+
+
+class RemoveGoalForm(FlaskForm):
+    """The confirmation of removing a goal: the draft's revision the author saw, so a newer save wins."""
+
+    revision = HiddenField()
 
 
 class ConfirmForm(FlaskForm):

@@ -1,5 +1,6 @@
 """Submissions: starting, saving, submitting, withdrawing and revising. Every state change goes through transition()."""
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,9 +11,11 @@ from portal import audit
 from portal.audit import utcnow
 from portal.catalog.models import Credential
 from portal.extensions import db
-from portal.submissions import blind, storage, uploads
+from portal.submissions import blind, carryover, storage, uploads
+from portal.submissions.carryover import CarryOver
 from portal.submissions.models import Artifact, State, Submission, Version
 from portal.submissions.validation import Problem, oversize_problems, submission_problems, word_limit_problems
+from portal.text import plural
 
 # (from, to): the life cycle. NOT_YET -> DRAFT opens a new version; the decided one is kept as it is.
 TRANSITIONS = {
@@ -39,7 +42,7 @@ class NotReady(SubmissionError):
     """Submit was refused; .problems lists every reason, each tied to its field."""
 
     def __init__(self, problems: list[Problem]):
-        super().__init__(f"{len(problems)} problem(s) to fix before submitting")
+        super().__init__(f"{plural(len(problems), 'problem')} to fix before submitting")
         self.problems = problems
 
 
@@ -91,22 +94,20 @@ def _apply_state(version: Version, start: State, to: State) -> None:
 
 
 def _open_new_version(submission: Submission, previous: Version) -> Version:
-    version = Version(
-        number=previous.number + 1,
-        requirements=previous.requirements,
-        answers=previous.answers,
-        artifacts=[_copy_artifact(a) for a in previous.artifacts],
-    )
+    answers, artifacts = carryover.carry(previous, previous.requirements)
+    version = Version(number=previous.number + 1, requirements=previous.requirements, answers=answers,
+                      artifacts=artifacts)
     submission.versions.append(version)
     return version
 
 
-def _copy_artifact(artifact: Artifact) -> Artifact:
-    return Artifact(
-        part_key=artifact.part_key, stored_name=artifact.stored_name, blind_name=artifact.blind_name,
-        original_name=artifact.original_name,
-        kind=artifact.kind, size=artifact.size, sha256=artifact.sha256,
-    )
+def revise(*, educator, submission: Submission) -> CarryOver:
+    """Open a new draft after Not yet, with every answer and file of the decided version (which is kept)."""
+    if submission.educator_id != educator.id:
+        raise SubmissionError("Only the author can revise a submission.")
+    previous = submission.current_version
+    version = transition(submission, State.DRAFT, actor=educator)
+    return carryover.report(previous, version, source=f"version {previous.number}")
 
 
 def earned_credential_ids(educator) -> set[int]:
@@ -141,23 +142,33 @@ def find_open_submission(educator, credential: Credential) -> Submission | None:
 
 
 def start_submission(*, educator, credential: Credential) -> Submission:
+    """Open a draft against the credential's current requirements, or return the one already open."""
+    return start_or_restart(educator=educator, credential=credential)[0]
+
+
+def start_or_restart(*, educator, credential: Credential) -> tuple[Submission, CarryOver | None]:
     """Open a draft against the credential's current requirements, or return the one already open.
-    After a withdrawal the new draft starts from the withdrawn text, so nothing written is lost."""
+    After a withdrawal the new draft starts from the withdrawn version's answers and files, so nothing is lost;
+    the CarryOver says what was taken over (None when nothing was withdrawn before)."""
     missing = missing_prerequisites(educator, credential)
     if missing:
         names = ", ".join(f"“{c.title}”" for c in missing)
         raise SubmissionError(f"Earn {names} before submitting this credential.")
     existing = find_open_submission(educator, credential)
     if existing:
-        return existing
+        return existing, None
     previous = _latest_withdrawn(educator, credential)
-    answers = previous.current_version.answers if previous else {}
+    answers, artifacts = carryover.carry(previous.current_version, credential.requirements) if previous else ({}, [])
     submission = Submission(educator=educator, credential=credential)
-    submission.versions.append(Version(number=1, requirements=credential.requirements, answers=answers))
+    draft = Version(number=1, requirements=credential.requirements, answers=answers, artifacts=artifacts)
+    submission.versions.append(draft)
     db.session.add(submission)
     db.session.flush()
-    audit.record("submission.start", actor=educator, subject=submission)
-    return submission
+    audit.record("submission.start", actor=educator, subject=submission,
+                 **({"carried_from": previous.id, "files": len(artifacts)} if previous else {}))
+    if previous is None:
+        return submission, None
+    return submission, carryover.report(previous.current_version, draft, source="your withdrawn submission")
 
 
 def _latest_withdrawn(educator, credential: Credential) -> Submission | None:
@@ -189,6 +200,20 @@ def save_draft(*, educator, submission: Submission, answers: dict, base_revision
     if result.rowcount != 1:
         raise EditConflict(version)
     return word_limit_problems(version.requirements.parts, answers)
+
+
+def remove_goal(*, educator, submission: Submission, part_key: str, index: int, base_revision: int) -> dict:
+    """Take one goal out of a plan, after its author confirmed; refused (EditConflict) when the draft was saved
+    since the confirmation page was shown, so the goal removed is the one the author saw. Returns the goal."""
+    version = _editable_version(educator, submission)
+    answers = copy.deepcopy(version.answers)
+    goals = (answers.get(part_key) or {}).get("goals") or []
+    if not 0 <= index < len(goals):
+        raise SubmissionError("That goal is no longer in the draft.")
+    removed = goals.pop(index)
+    save_draft(educator=educator, submission=submission, answers=answers, base_revision=base_revision)
+    audit.record("submission.remove_goal", actor=educator, subject=submission, part=part_key, goal=index + 1)
+    return removed
 
 
 def _editable_version(educator, submission: Submission) -> Version:
@@ -247,7 +272,7 @@ def add_artifact(*, educator, submission: Submission, part_key: str, stream, fil
     name = uploads.safe_display_name(filename)
     if len(version.artifacts) >= config["UPLOAD_MAX_FILES"]:
         limit = config["UPLOAD_MAX_FILES"]
-        raise uploads.UploadRejected(f"“{name}” was not added: a submission can have at most {limit} files.")
+        raise uploads.UploadRejected(f"“{name}” was not added: a submission can have at most {plural(limit, 'file')}.")
     file_type, size, digest = uploads.check_upload(stream, filename, max_bytes=config["UPLOAD_MAX_BYTES"])
     _check_quota(educator, name, size, config["UPLOAD_QUOTA_BYTES"])
     reviewers_copy = _reviewers_copy(file_type, stream, name)

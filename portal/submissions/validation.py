@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from portal.catalog.loader import PartSpec
 from portal.limits import too_long_message
-from portal.text import count_words
+from portal.text import count_words, plural
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def _over_limit(number: int, part: PartSpec, answer: dict) -> Problem | None:
     words = count_words(answer.get("text", ""))
     if words <= part.word_limit:
         return None
-    return Problem(essay_field_id(part), f"Part {number} has {words} words; the limit is {part.word_limit}.")
+    return Problem(essay_field_id(part), f"Part {number} has {plural(words, 'word')}; the limit is {part.word_limit}.")
 
 
 def word_limit_problems(parts: list[PartSpec], answers: dict) -> list[Problem]:
@@ -86,7 +86,7 @@ def submission_problems(parts: list[PartSpec], answers: dict, file_counts: dict[
         elif part.kind == "plan":
             problems += _plan_problems(part, answer)
         if part.min_files and file_counts.get(part.key, 0) < part.min_files:
-            needed = "a file" if part.min_files == 1 else f"at least {part.min_files} files"
+            needed = "a file" if part.min_files == 1 else f"at least {plural(part.min_files, 'file')}"
             problems.append(Problem(files_field_id(part), f"{part_label(number, part)} needs {needed}."))
     return problems
 
@@ -102,7 +102,7 @@ def _plan_problems(part: PartSpec, answer: dict) -> list[Problem]:
     goals = written_goals(part, answer)
     problems = []
     if len(goals) < part.min_goals:
-        message = f"The plan needs at least {part.min_goals} goals; it has {len(goals)}."
+        message = f"The plan needs at least {plural(part.min_goals, 'goal')}; it has {len(goals)}."
         problems.append(Problem(f"{part.key}-add-goal", message))
     fields = [("statement", "Goal"), *((f.key, f.label) for f in part.fields)]
     for index, goal in goals:

@@ -16,9 +16,11 @@ from portal.submissions import services, uploads
 from portal.submissions.downloads import send_artifact
 from portal.submissions.forms import (
     ConfirmForm,
+    RemoveGoalForm,
     answers_from_form,
     apply_goal_action,
     base_revision,
+    goal_to_confirm,
     make_draft_form,
 )
 from portal.submissions.models import Artifact, State, Submission
@@ -52,11 +54,13 @@ def start(stack_slug: str, credential_slug: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        submission = services.start_submission(educator=signed_in_user(), credential=credential)
+        submission, carried = services.start_or_restart(educator=signed_in_user(), credential=credential)
     except services.SubmissionError as error:
         flash(str(error), "error")
         return redirect(url_for("catalog.credential", stack_slug=stack_slug, credential_slug=credential_slug))
     db.session.commit()
+    if carried and carried.sentence():
+        flash(carried.sentence(), "info")
     return redirect(url_for("submissions.edit", submission_id=submission.id))
 
 
@@ -98,7 +102,8 @@ def save(submission_id: int):
     parts = submission.current_version.requirements.parts
     form = make_draft_form(parts, formdata=CombinedMultiDict([request.form, request.files]))
     answers = answers_from_form(form, parts)
-    focus = apply_goal_action(form.action.data, parts, answers)
+    confirm_goal = goal_to_confirm(form.action.data, parts, answers)
+    focus = None if confirm_goal else apply_goal_action(form.action.data, parts, answers)
     try:
         warnings = services.save_draft(
             educator=signed_in_user(), submission=submission, answers=answers, base_revision=base_revision(form)
@@ -117,9 +122,42 @@ def save(submission_id: int):
     db.session.commit()
     if file_errors or form.action.data == "submit":
         return _submit_or_show(submission, file_errors)
+    if confirm_goal:
+        part_key, index = confirm_goal
+        return redirect(url_for("submissions.remove_goal", submission_id=submission.id, part_key=part_key,
+                                number=index + 1))
     flash("Draft saved.", "success")
     anchor = f"#{focus}" if focus else ""
     return redirect(url_for("submissions.edit", submission_id=submission.id) + anchor)
+
+
+@bp.route("/submissions/<int:submission_id>/goals/<part_key>/<int:number>/remove", methods=["GET", "POST"])
+@login_required
+def remove_goal(submission_id: int, part_key: str, number: int):
+    """Removing a goal with something written in it asks first (the draft was saved on the way here)."""
+    submission = _load_submission(submission_id)
+    if not permissions.can_edit_submission(current_user, submission):
+        return _refuse_edit(submission)
+    version = submission.current_version
+    part = next((p for p in version.requirements.parts if p.key == part_key and p.kind == "plan"), None)
+    goals = (version.answers.get(part_key) or {}).get("goals") or [] if part else []
+    if not 1 <= number <= len(goals):
+        abort(404)
+    back = url_for("submissions.edit", submission_id=submission.id) + f"#{part_key}-goal-{number - 1}"
+    form = RemoveGoalForm(revision=version.revision)
+    if form.validate_on_submit():
+        try:
+            services.remove_goal(educator=signed_in_user(), submission=submission, part_key=part_key,
+                                 index=number - 1, base_revision=base_revision(form))
+        except services.EditConflict:
+            db.session.rollback()
+            flash("The draft changed since you asked to remove the goal, so nothing was removed. Look again.", "error")
+            return redirect(back)
+        db.session.commit()
+        flash(f"Goal {number} removed.", "success")
+        return redirect(url_for("submissions.edit", submission_id=submission.id) + f"#{part_key}-goals")
+    return render_template("submissions/remove_goal.html", submission=submission, part=part, goal=goals[number - 1],
+                           number=number, form=form, back=back)
 
 
 def _refuse_edit(submission: Submission):
@@ -227,8 +265,8 @@ def withdraw(submission_id: int):
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash("Your submission was withdrawn. You can start again from the credential page; your text is kept.",
-              "success")
+        flash("Your submission was withdrawn. You can start again from the credential page; your text and files "
+              "are kept and carried into the new draft.", "success")
     return redirect(url_for("submissions.version", submission_id=submission.id,
                             number=submission.current_version.number))
 
@@ -258,12 +296,14 @@ def revise(submission_id: int):
     if not ConfirmForm().validate_on_submit() or submission.educator_id != current_user.id:
         abort(404)
     try:
-        services.transition(submission, State.DRAFT, actor=signed_in_user())
+        carried = services.revise(educator=signed_in_user(), submission=submission)
     except services.SubmissionError as error:
         flash(str(error), "error")
         return redirect(url_for("submissions.edit", submission_id=submission.id))
     db.session.commit()
     flash("A new version is open. The reviewer's feedback is shown beside each part.", "success")
+    if carried.sentence():
+        flash(carried.sentence(), "info")
     return redirect(url_for("submissions.edit", submission_id=submission.id))
 
 

@@ -161,6 +161,41 @@ function showConflict(message, savedRevision) {
   keep.focus();
 }
 
+// The message under an essay that the page was rendered with ("Part 1 has 214 words; the limit is 200.",
+// "Part 1 is empty.") speaks of the text as it was then. After each save it is replaced by what the server says
+// of the saved text now, or removed, so it never contradicts the live counter.
+function setServerMessage(textarea, message) {
+  const id = `${textarea.id}-error`;
+  let line = document.getElementById(id);
+  const described = (textarea.getAttribute("aria-describedby") || "").split(" ").filter((x) => x && x !== id);
+  if (message) {
+    if (!line) {
+      line = document.createElement("p");
+      line.id = id;
+      line.className = "field-error";
+      textarea.before(line);
+    }
+    line.textContent = message;
+    described.push(id);
+  } else if (line) {
+    line.remove();
+    textarea.closest(".field")?.classList.remove("has-error");
+    textarea.setAttribute("aria-invalid", "false");
+    markFixed(textarea.id);
+  }
+  textarea.setAttribute("aria-describedby", described.join(" "));
+}
+
+// The problem list from the last submit attempt names this field: say it is fixed rather than leave it.
+function markFixed(fieldId) {
+  for (const link of document.querySelectorAll(`#error-summary a[href="#${fieldId}"]`)) {
+    const item = link.closest("li");
+    if (!item || item.dataset.fixed) continue;
+    item.dataset.fixed = "1";
+    item.replaceChildren(`Fixed: ${link.textContent}`);
+  }
+}
+
 // The text of each essay as last sent, so a late server count never overwrites a newer live count.
 const lastSent = new Map();
 
@@ -237,6 +272,10 @@ const autosave = {
     for (const [key, words] of Object.entries(body.words || {})) {
       const textarea = document.getElementById(`${key}-text`);
       if (textarea && textarea.value === lastSent.get(textarea.id)) setServerCount(textarea, words);
+    }
+    const warnings = new Map((body.warnings || []).map((w) => [w.field, w.message]));
+    for (const textarea of form.querySelectorAll("textarea[data-word-limit]")) {
+      if (textarea.value === lastSent.get(textarea.id)) setServerMessage(textarea, warnings.get(textarea.id));
     }
     setStatus("saved", `Saved at ${timeNow()}`);
   },

@@ -148,13 +148,13 @@ def test_people_page_sends_anonymous_visitors_to_sign_in(client, make_user, meth
 
 
 def test_staff_navigation_is_shown_to_staff_only(client, make_user, login_as, staff):
-    assert '<a href="/staff/submissions"' in text_of(client.get("/my"))
+    assert '<a href="/staff/"' in text_of(client.get("/my"))  # the main navigation's Staff link: the overview
     assert '<a href="/staff/people"' in text_of(client.get("/staff/submissions"))  # the staff sub-navigation
 
     login_as(make_user(roles=("reviewer",)))
 
     page = text_of(client.get("/my"))
-    assert "/staff/submissions" not in page and "/staff/people" not in page
+    assert "/staff/" not in page and "/staff/people" not in page
 
 
 # --- queries and pages -------------------------------------------------------------

@@ -191,9 +191,9 @@ def test_a_submission_is_reviewed_revised_and_earned(
         "version 1 was not routed to the test's reviewer alone"
     )
 
-    # 2. The reviewer finds it through the Reviews link; the queue and the scoring page are blind.
+    # 2. The reviewer signs in and lands on their queue; the queue and the scoring page are blind.
+    them.goto("/sign-in")
     sign_in(them, reviewer.email, reviewer.password)
-    follow(them, them.get_by_role("navigation", name="Main").get_by_role("link", name="Reviews"))
     expect(them).to_have_url(re.compile(r"/review$"))
     expect(them.get_by_role("heading", level=1)).to_have_text("Review queue")
     entry = them.get_by_role("link", name=f"Submission {submission_id}, version 1", exact=True)
@@ -239,23 +239,26 @@ def test_a_submission_is_reviewed_revised_and_earned(
     assert assignments_of(live_app, submission_id) == [(1, reviewer.id, AssignmentState.OPEN)]
     axe.check(them, "scoring page with the problem list")
 
-    # Feedback for Part 2, then the decision preview (it needs a result for every part first).
-    feedback_box(them, 2).fill(FEEDBACK)
-    press(them, "See the resulting decision")
+    # Feedback for Part 2, typed with the keyboard, then Confirm again (it needs a result for every part first).
+    feedback_box(them, 2).focus()
+    them.keyboard.type(FEEDBACK)
+    press(them, "Confirm review")
     expect(them.locator("#error-summary")).to_contain_text(CHOOSE_PART_3)
     expect(them.locator("#error-summary")).not_to_contain_text(NEED_FEEDBACK)
     expect(them.locator("#decision-preview")).to_have_count(0)
     expect(feedback_box(them, 2)).to_have_value(FEEDBACK)
     choose(them, 3, "Yes")
-    press(them, "See the resulting decision")
+    press(them, "Confirm review")
+    # Asked to confirm: the resulting decision and every result, nothing final yet.
+    expect(them.get_by_role("heading", level=1)).to_have_text("Confirm your review")
     preview = them.locator("#decision-preview")
     expect(preview).to_be_visible()
     expect(preview.get_by_role("heading")).to_have_text("Resulting decision: Not yet")
-    expect(them.locator("#error-summary")).to_have_count(0)
-    expect(feedback_box(them, 2)).to_have_value(FEEDBACK)
-    axe.check(them, "scoring page with the decision preview")
+    expect(them.locator(".result-summary")).to_contain_text(FEEDBACK)
+    assert assignments_of(live_app, submission_id) == [(1, reviewer.id, AssignmentState.OPEN)]
+    axe.check(them, "confirmation step of a review")
 
-    press(them, "Confirm review")
+    press(them, "Yes, confirm this review")
     expect(them).to_have_url(re.compile(r"/review$"))
     expect(them.get_by_text("Your review is recorded. Thank you.")).to_be_visible()
     expect(them.get_by_role("link", name=f"Submission {submission_id}, version 1", exact=True)).to_have_count(1)
@@ -313,13 +316,24 @@ def test_a_submission_is_reviewed_revised_and_earned(
     ], "the revision did not return to the reviewer of version 1"
     follow(them, them.get_by_role("navigation", name="Main").get_by_role("link", name="Reviews"))
     follow(them, them.get_by_role("link", name=f"Submission {submission_id}, version 2", exact=True))
-    expect(them.get_by_text(NEW_OUTCOME)).to_be_visible()
+    expect(them.get_by_text(NEW_OUTCOME, exact=True)).to_be_visible()
     assert_blind(them, educator, "the scoring page of the revision")
+    # Beside Part 2: what version 1 got, and the words changed since, marked as text as well as by colour.
+    earlier_plan = them.locator("#plan-earlier")
+    expect(earlier_plan).to_contain_text("Result: Not yet")
+    expect(earlier_plan.locator(".earlier-feedback")).to_have_text(FEEDBACK)
+    changes = them.locator("#plan-changes")
+    expect(changes).to_have_attribute("open", "")
+    expect(changes.locator(".diff ins").first).to_contain_text("added:")
+    expect(changes.locator(".diff del").first).to_contain_text("removed:")
+    expect(changes).to_contain_text("Goal 2, Measurable Outcomes")
+    expect(them.locator("#overview-changes summary")).to_have_text("Changes since version 1: none")
+    axe.check(them, "scoring page of version 2 with earlier results and changes")
     for part in (1, 2, 3):
         choose(them, part, "Yes")
-    press(them, "See the resulting decision")
-    expect(them.locator("#decision-preview").get_by_role("heading")).to_have_text("Resulting decision: Earned")
     press(them, "Confirm review")
+    expect(them.locator("#decision-preview").get_by_role("heading")).to_have_text("Resulting decision: Earned")
+    press(them, "Yes, confirm this review")
     expect(them).to_have_url(re.compile(r"/review$"))
     expect(them.get_by_text("Your review is recorded. Thank you.")).to_be_visible()
 

@@ -401,7 +401,8 @@ def test_the_conflict_states_of_the_draft_page_are_accessible(context, page, axe
 def test_staff_pages_are_accessible(page, axe, sign_in):
     sign_in(page, STAFF_EMAIL, DEMO_PASSWORD)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Staff").click()
-    axe.check(page, "staff submissions list")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Staff overview")
+    axe.check(page, "staff overview")
     page.get_by_role("navigation", name="Staff").get_by_role("link", name="People").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("People")
     expect(page.get_by_role("cell", name="staff@example.org")).to_be_visible()

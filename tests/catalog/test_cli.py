@@ -93,7 +93,7 @@ def test_load_broken_file_prints_every_problem_with_path_and_line(runner, tmp_pa
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"{broken}: 2 problem(s)",
+        f"{broken}: 2 problems",
         f'  {broken}:line 13: credentials[1] (only) > prerequisites: "missing-one" is not a credential in this stack',
         f"  {broken}:line 21: credentials[1] (only) > parts[1] (overview) > word_limit: must be an integer >= 1",
     ]

@@ -26,7 +26,7 @@ def staff_requests(cohort, member, milestone, staged):
         f"/staff/cohorts/{c}/edit", f"/staff/cohorts/{c}/groups", f"/staff/cohorts/{c}/members",
         f"/staff/cohorts/{c}/import", f"/staff/cohorts/{c}/import/{staged.token}",
         f"/staff/cohorts/{c}/milestones/new", f"/staff/cohorts/{c}/milestones/{milestone.id}",
-        f"/staff/educators/{m}",
+        f"/staff/educators/{m}", f"/staff/cohorts/{c}/members/{m}/remove",
     ] + [f"/staff/cohorts/{c}/export/{name}.csv" for name in (
         "matrix", "credentials", "funnel", "milestones", "parts", "timing", "organization", "locale", "gender",
     )]

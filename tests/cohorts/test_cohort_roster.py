@@ -184,6 +184,12 @@ def test_add_and_remove_a_member_by_hand(client, login_as, staff, cohort):
         "email": "x@nowhere.org", "name": "X", "organization": "Nowhere",
     }).get_data(as_text=True)
     assert "Unknown organization “Nowhere”" in unknown
+    members_page = client.get(f"/staff/cohorts/{cohort.id}/members").get_data(as_text=True)
+    assert f'href="/staff/cohorts/{cohort.id}/members/{user.id}/remove">Remove New Person…</a>' in members_page
+    asked = client.get(f"/staff/cohorts/{cohort.id}/members/{user.id}/remove")  # the link asks first
+    assert asked.status_code == 200 and "Remove New Person from" in asked.get_data(as_text=True)
+    assert 'name="csrf_token"' in asked.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Membership)) == 1
     assert client.post(f"/staff/cohorts/{cohort.id}/members/{user.id}/remove").status_code == 302
     assert db.session.scalar(select(func.count()).select_from(Membership)) == 0
     assert db.session.get(User, user.id) is not None  # the account stays

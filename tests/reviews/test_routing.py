@@ -163,7 +163,7 @@ def test_tick_reminds_before_due_and_once_when_overdue(app, make_reviewer, submi
     assert texts[-2].startswith("Reminder: a review of “Creating a District Plan")
     assert texts[-1].startswith("Overdue: the review of “Creating a District Plan")
     result = app.test_cli_runner().invoke(args=["reviews", "tick"])
-    assert result.output.strip() == "reminded 0, overdue 0, routed 0 waiting submission(s)"
+    assert result.output.strip() == "reminded 0, overdue 0, routed 0 waiting submissions"
 
 
 def test_reviewer_queue_query_count_does_not_grow(client, make_reviewer, submit_plan, login_as, count_queries):

@@ -229,9 +229,12 @@ def test_decline_page_passes_the_review_on(client, make_reviewer, submit_plan, l
     version = submit_plan().current_version
     assignment = assignment_of(version, first)
     login_as(first)
-    response = client.post(
-        f"/review/assignments/{assignment.id}/decline", data={"reason": "conflict", "note": "My niece."}
-    )
+    data = {"reason": "conflict", "note": "My niece."}
+    asked = client.post(f"/review/assignments/{assignment.id}/decline", data=data)
+    assert asked.status_code == 200 and "Decline this review?" in asked.get_data(as_text=True)
+    db.session.expire_all()
+    assert assignment.state == "open"  # asking changes nothing
+    response = client.post(f"/review/assignments/{assignment.id}/decline", data={**data, "confirmed": "yes"})
     assert response.status_code == 302
     db.session.expire_all()
     assert assignment.state == "declined"

@@ -64,24 +64,28 @@ def test_page_shows_answer_criterion_and_both_reviewers_per_part(client, dispute
     assert plan.count("<h4>Goal ") == 3 and "Close the homework gap" in plan and "Action Steps written" in plan
     assert "Rita Reviewer" in plan and "Solid throughout." in plan
     assert "Raj Reviewer" in plan and "Goal 2 has no <strong>timeline</strong>." in plan
-    assert 'name="part_plan-result" type="radio" value="not_yet"' in plan
-    assert "Broadband access and device loans" in part_section(page, "overview")
+    assert 'name="part_plan-result" id="plan-result-1" value="not_yet"' in plan
+    # The page starts from the parts both reviewers agreed on, and asks only about the rest.
+    assert page.index('id="agreed-heading"') < page.index('id="plan-heading"')
+    assert "The two reviewers agree on 2 parts and disagree on 1 part." in page
+    assert 'name="part_overview-result"' not in page and 'name="part_reflection-result"' not in page
+    assert re.search(r'id="overview-agreed"><strong>Part 1\. Overview Questions</strong>: <span[^>]*>Yes</span>', page)
 
 
 def test_not_yet_without_feedback_is_refused_next_to_the_part_and_typed_text_kept(client, disputed):
     version, _staff = disputed
-    data = form_data(overview=("yes", "Kept: clear elements."), plan=("not_yet", "  "), reflection=(None, "Half"))
+    data = form_data(plan=("not_yet", "  "))
 
     response = client.post(f"/staff/adjudicate/{version.id}", data=data)
 
     assert response.status_code == 422
     page = text_of(response)
-    plan, reflection = part_section(page, "plan"), part_section(page, "reflection")
+    plan = part_section(page, "plan")
     assert "Part 2: explain what is missing, so the educator can act on it." in plan
-    assert "Part 3: choose Yes or Not yet." in reflection
-    assert "Kept: clear elements.</textarea>" in part_section(page, "overview")
-    assert "\nHalf</textarea>" in reflection
-    assert re.search(r'checked id="plan-result-1" name="part_plan-result" type="radio" value="not_yet"', plan)
+    assert re.search(r'id="plan-result-1" value="not_yet" checked', plan)
+    no_result = text_of(client.post(f"/staff/adjudicate/{version.id}", data=form_data(plan=(None, "Half"))))
+    assert "Part 2: choose Yes or Not yet." in part_section(no_result, "plan")
+    assert "\nHalf</textarea>" in part_section(no_result, "plan")
     db.session.expire_all()
     assert version.state == State.IN_REVIEW
     assert db.session.scalar(select(Review).where(Review.is_adjudication)) is None
@@ -92,7 +96,7 @@ def test_not_yet_without_feedback_is_refused_next_to_the_part_and_typed_text_kep
 )
 def test_valid_adjudication_decides_the_version(client, disputed, plan_result, expected):
     version, staff = disputed
-    data = form_data(overview=("yes", ""), plan=(plan_result, "Timelines are missing."), reflection=("yes", ""))
+    data = form_data(plan=(plan_result, "Timelines are missing."))
 
     response = client.post(f"/staff/adjudicate/{version.id}", data=data)
 
@@ -102,8 +106,9 @@ def test_valid_adjudication_decides_the_version(client, disputed, plan_result, e
     assert version.state == expected
     adjudication = db.session.scalar(select(Review).where(Review.is_adjudication))
     assert adjudication.reviewer_id == staff.id
-    assert {r.part_key: r.result for r in adjudication.results} == {
-        "overview": "yes", "plan": plan_result, "reflection": "yes"
+    assert {r.part_key: (r.result, r.feedback) for r in adjudication.results} == {
+        "overview": ("yes", "Solid throughout."), "plan": (plan_result, "Timelines are missing."),
+        "reflection": ("yes", "Solid throughout."),
     }
     follow = text_of(client.get(response.headers["Location"]))
     assert f"Decided: {expected.label}." in follow and "Adjudication by Stella Staff (staff)" in follow
@@ -149,3 +154,13 @@ def test_a_staff_member_who_reviewed_the_version_cannot_adjudicate_it(app, clien
 
 def test_unknown_version_is_404(client, disputed):
     assert client.get("/staff/adjudicate/999999").status_code == 404
+
+
+def test_agreed_parts_keep_both_feedbacks_once_and_skip_disputed_parts(disputed):
+    version, _staff = disputed
+    agreed = reviews.agreed_parts(reviews.confirmed_reviews(version))
+    assert agreed == {"overview": ("yes", "Solid throughout."), "reflection": ("yes", "Solid throughout.")}
+
+
+def test_agreed_parts_need_two_regular_reviews():
+    assert reviews.agreed_parts([]) == {}

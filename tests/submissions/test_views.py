@@ -72,7 +72,15 @@ def test_add_and_remove_goal_without_javascript(client, plan_draft):
     answers["plan"]["goals"][0]["statement"] = "The first goal"
     answers["plan"]["goals"][1]["statement"] = "The second goal"
     data = form_fields(plan_draft, answers, 2, action="remove-goal:plan:0")
-    post_save(client, plan_draft, data)
+    asked = post_save(client, plan_draft, data)  # a goal with text in it: saved, then asked
+    assert asked.headers["Location"].endswith(f"/submissions/{plan_draft.id}/goals/plan/1/remove")
+    db.session.expire_all()
+    assert len(plan_draft.current_version.answers["plan"]["goals"]) == 3  # saved as typed, nothing removed yet
+    page = client.get(asked.headers["Location"]).get_data(as_text=True)
+    assert "Remove goal 1?" in page and "The first goal" in page and 'name="csrf_token"' in page
+    revision = plan_draft.current_version.revision
+    done = client.post(asked.headers["Location"], data={"revision": str(revision)})
+    assert done.headers["Location"].endswith("#plan-goals")
     db.session.expire_all()
     goals = plan_draft.current_version.answers["plan"]["goals"]
     assert [g["statement"] for g in goals] == ["The second goal", "Close the homework gap"]
@@ -296,3 +304,31 @@ def test_preview_renders_sanitized_markdown(client, educator):
     response = client.post("/preview", json={"text": "**bold** <script>alert(1)</script>"})
     assert response.json["html"] == "<p><strong>bold</strong> alert(1)</p>"
     assert response.json["words"] == 2
+
+
+def test_empty_goal_is_removed_without_asking(client, plan_draft):
+    answers = complete_answers(plan_draft.credential)
+    answers["plan"]["goals"].append({key: "" for key in answers["plan"]["goals"][0]})
+    response = post_save(client, plan_draft, form_fields(plan_draft, answers, 1, action="remove-goal:plan:3"))
+    assert response.headers["Location"].endswith("#plan-goals")
+    db.session.expire_all()
+    assert len(plan_draft.current_version.answers["plan"]["goals"]) == 3
+
+
+def test_goal_removal_confirmed_after_another_save_removes_nothing(client, plan_draft):
+    answers = complete_answers(plan_draft.credential)
+    asked = post_save(client, plan_draft, form_fields(plan_draft, answers, 1, action="remove-goal:plan:1"))
+    db.session.expire_all()
+    stale = plan_draft.current_version.revision
+    post_save(client, plan_draft, form_fields(plan_draft, answers, stale, action="save"))  # another tab saves
+    response = client.post(asked.headers["Location"], data={"revision": str(stale)}, follow_redirects=True)
+    assert "nothing was removed" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert len(plan_draft.current_version.answers["plan"]["goals"]) == 3
+
+
+def test_plan_field_labels_name_their_goal(client, plan_draft):
+    page = client.get(f"/submissions/{plan_draft.id}").get_data(as_text=True)
+    hidden = '<span class="visually-hidden">, goal {}</span></label>'
+    assert '<label for="plan-goals-0-action_steps">Action Steps' + hidden.format(1) in page
+    assert '<label for="plan-goals-2-partners">Partners' + hidden.format(3) in page
