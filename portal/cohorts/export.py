@@ -1,10 +1,6 @@
 """CSV exports of the dashboard's tables: the same figures, and the same suppression, as on screen.
 
-Every cell goes through neutralize(), so a spreadsheet never runs a cell as a formula."""
-
-import csv
-import io
-from collections.abc import Iterable
+Every cell goes through portal.csvfile.neutralize(), so a spreadsheet never runs a cell as a formula."""
 
 from portal.catalog.models import Credential
 from portal.cohorts.breakdowns import Breakdown
@@ -18,23 +14,7 @@ from portal.cohorts.dashboard import (
     Summary,
 )
 from portal.cohorts.matrix import MatrixRow
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralize(value) -> str:
-    """The cell as text; one that a spreadsheet would read as a formula is prefixed with a single quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def to_csv(header: list[str], rows: Iterable[list]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([neutralize(h) for h in header])
-    for row in rows:
-        writer.writerow([neutralize(cell) for cell in row])
-    return buffer.getvalue()
+from portal.csvfile import to_csv
 
 
 def _number(value: float | None) -> str:

@@ -25,6 +25,7 @@ from portal.cohorts.forms import (
     read_matrix_filter,
 )
 from portal.cohorts.models import Cohort, Membership
+from portal.csvfile import csv_response
 from portal.extensions import db
 from portal.permissions import require_staff, signed_in_user
 from portal.templating import plural
@@ -139,9 +140,7 @@ def _csv(cohort: Cohort, name: str, text: str) -> Response:
     services.record_export(cohort=cohort, table=name, actor=signed_in_user())
     db.session.commit()
     slug = re.sub(r"[^a-z0-9]+", "-", cohort.name.lower()).strip("-") or "cohort"
-    headers = {"Content-Disposition": f'attachment; filename="{slug}-{name}.csv"'}
-    # The byte-order mark makes spreadsheet programs read the file as UTF-8.
-    return Response("\ufeff" + text, mimetype="text/csv", headers=headers)
+    return csv_response(text, f"{slug}-{name}.csv")
 
 
 @bp.get("/staff/cohorts/<int:cohort_id>/export/<name>.csv")

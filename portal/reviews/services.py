@@ -250,18 +250,19 @@ def reassign(*, staff, assignment: Assignment, reviewer_id: int | None = None) -
 
 
 def assign_by_hand(*, staff, version: Version, reviewer_id: int) -> Assignment:
-    """Staff choose the reviewer. Conflicts of interest are still refused; capacity is staff's call."""
-    submission = version.submission
-    reviewer = db.session.get(ReviewerProfile, reviewer_id)
+    """Staff choose the reviewer, among those the routing rule allows: active, qualified for the stack, under
+    capacity, not the author or from the author's organization, not one who declined or already had it."""
     if version.state not in (State.SUBMITTED, State.IN_REVIEW):
         raise ReviewError("Only a submitted version waiting for review can be assigned.")
-    if reviewer is None or not reviewer.user.is_reviewer or reviewer_id == submission.educator_id:
-        raise ReviewError("Choose a reviewer who is not the author.")
-    org = submission.educator.organization_id
-    if org is not None and reviewer.user.organization_id == org:
-        raise ReviewError("This reviewer is from the author's organization.")
-    if reviewer_id in routing.had_version(version):
-        raise ReviewError("This reviewer was already given this version (and declined it, or it was reassigned).")
+    stack_id = version.submission.credential.stack_id
+    routing.load_candidates(stack_id)  # takes the reviewers' locks, as routing does, so capacity holds
+    candidate = next((c for c in routing.pool_candidates(stack_id) if c.user_id == reviewer_id), None)
+    if candidate is None:
+        raise ReviewError("Choose a reviewer from the list.")
+    reasons = routing.refusals(version, [candidate])[reviewer_id]
+    if reasons:
+        name = db.session.get(User, reviewer_id).name
+        raise ReviewError(f"{name} cannot take this submission: {', '.join(reasons)}.")
     assignment = routing.assign(version, reviewer_id=reviewer_id, actor=staff)
     _tell_reviewer(assignment)
     return assignment

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from portal.cohorts.export import neutralize, to_csv
+from portal.csvfile import neutralize, to_csv
 from portal.submissions.models import State
 
 
