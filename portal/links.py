@@ -13,3 +13,10 @@ def public_url(endpoint: str, **values) -> str:
     base = urlsplit(current_app.config["PORTAL_URL"])
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme)
     return adapter.build(endpoint, values, force_external=True)
+
+
+def public_link(path: str) -> str:
+    """The absolute address of one of the portal's own pages given by its path ("/submissions/3"), built with
+    public_url from the endpoint the path names, so a path that is not a page raises instead of mailing a dead link."""
+    endpoint, values = current_app.url_map.bind("localhost").match(urlsplit(path).path, method="GET")
+    return public_url(endpoint, **values)

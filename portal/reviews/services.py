@@ -178,7 +178,7 @@ def _decide_if_complete(version: Version, *, actor) -> None:
         return
     if needs_adjudication(version, reviews):
         audit.record("review.disagreement", actor=actor, subject=version.submission, version=version.number)
-        _tell_staff(version, "Two reviewers disagree on a submission; it needs adjudication.")
+        _tell_staff(version, "Two reviewers disagree on a submission; it needs adjudication.", "Needs adjudication")
         return
     _decide(version, _results_of(reviews[0]), actor=actor)
 
@@ -197,8 +197,8 @@ def _decide(version: Version, results: dict[str, str | None], *, actor) -> None:
         user=submission.educator,
         text=text,
         link=f"/submissions/{submission.id}/versions/{version.number}",
-        email_subject=f"Review complete: {title}",
-        email_body=f"{text}\n\nRead the result and feedback for every part in the portal.",
+        email_subject=f"Earned: {title}" if state == State.EARNED else f"Not yet: {title}, feedback is ready",
+        email_body=f"{text}\n\nRead the result and feedback for every part of version {version.number}.",
         kind="submission.decided",
     )
 
@@ -287,7 +287,7 @@ def _route_or_flag(version: Version, *, actor) -> list[Assignment]:
         _tell_reviewer(assignment)
     if not created and len(routing.holders(version)) < routing.reviews_needed_for(version.submission_id):
         audit.record("review.unassigned", actor=actor, subject=version.submission, version=version.number)
-        _tell_staff(version, "A submission is waiting: no eligible reviewer is available.")
+        _tell_staff(version, "A submission is waiting: no eligible reviewer is available.", "No reviewer available")
     return created
 
 
@@ -299,8 +299,8 @@ def route_submitted(version: Version, *, actor) -> list[Assignment]:
         user=submission.educator,
         text=f"We received “{title}” (version {version.number}).",
         link=f"/submissions/{submission.id}/versions/{version.number}",
-        email_subject=f"Received: {title}",
-        email_body=f"Your submission of “{title}” arrived and is waiting for a reviewer.",
+        email_subject=f"Submitted: {title} (version {version.number}) arrived",
+        email_body=f"Your submission of “{title}” (version {version.number}) arrived and is waiting for a reviewer.",
         kind="submission.received",
     )
     return _route_or_flag(version, actor=actor)
@@ -417,13 +417,13 @@ def _tell_reviewer(assignment: Assignment) -> None:
     )
 
 
-def _tell_staff(version: Version, text: str) -> None:
+def _tell_staff(version: Version, text: str, what: str) -> None:
     for staff in db.session.scalars(select(User).where(User.is_staff)):
         notifications.notify(
             user=staff,
             text=text,
             link=f"/staff/submissions/{version.submission_id}",
-            email_subject="Needs attention: " + version.submission.credential.title,
+            email_subject=f"{what}: submission {version.submission_id}, {version.submission.credential.title}",
             email_body=text,
             kind="staff.attention",
         )
