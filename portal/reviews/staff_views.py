@@ -209,8 +209,17 @@ def reviewers():
         abort(400)
     pool = stats.reviewer_pool(now=utcnow())
     return render_template(
-        "reviews/staff/reviewers.html", pool=pool, form=form, min_results=stats.MIN_RESULTS_TO_COMPARE
+        "reviews/staff/reviewers.html", pool=pool, form=form, min_results=stats.MIN_RESULTS_TO_COMPARE,
+        minimum=stats.minimums(current_app.config),
     )
+
+
+@bp.get("/reviewers.csv")
+@require_staff
+def reviewers_csv():
+    """The pool table with the same figures, and the same "too few to tell" below the minimums, as on screen."""
+    pool = stats.reviewer_pool(now=utcnow())
+    return csv_response(stats.pool_csv(pool, stats.minimums(current_app.config)), "reviewer-pool.csv")
 
 
 @bp.route("/reviewers/<int:user_id>", methods=["GET", "POST"])
