@@ -30,8 +30,8 @@ FUNNEL_LABELS = {
     "decided": "Decided at least once", "earned": "Earned",
 }
 FUNNEL = [(stage, FUNNEL_LABELS[stage]) for stage in FUNNEL_STAGES]
-MILESTONE_STATUSES = ("met", "on_track", "behind")
-MILESTONE_LABELS = {"met": "Met", "on_track": "On track", "behind": "Behind"}
+MILESTONE_STATUSES = ("met", "on_track", "behind", "not_started")
+MILESTONE_LABELS = {"met": "Met", "on_track": "On track", "behind": "Behind", "not_started": "Not started"}
 BEHIND_LIST_LIMIT = 20
 TOP_PARTS = 10
 # Loader options: the cohort with everything the dashboard shows of it (credentials with their requirements for
@@ -163,7 +163,7 @@ def milestone_figures(cohort: Cohort, today: date, states: MemberStates) -> list
         for member in states.members:  # in name order
             mine = tuple(member.cell(i).state for i in ids)
             if mine not in status_of:
-                status_of[mine] = milestone_status(list(mine), milestone.due_on, today)
+                status_of[mine] = milestone_status(list(mine), milestone.due_on, today, cohort.starts_on)
             status = status_of[mine]
             counts[status] += 1
             if status == "behind" and len(behind) < BEHIND_LIST_LIMIT:

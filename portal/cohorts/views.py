@@ -79,6 +79,7 @@ def new():
     if form.validate_on_submit() and (cohort := _save_cohort(form, None)):
         db.session.commit()
         flash(f"Cohort “{cohort.name}” created. Add its milestones and members next.", "success")
+        _warn_missing_prerequisites(cohort)
         return redirect(url_for("cohorts.dashboard", cohort_id=cohort.id))
     return render_template("cohorts/form.html", form=form, cohort=None)
 
@@ -91,8 +92,17 @@ def edit(cohort_id: int):
     if form.validate_on_submit() and _save_cohort(form, cohort):
         db.session.commit()
         flash("Cohort saved.", "success")
+        _warn_missing_prerequisites(cohort)
         return redirect(url_for("cohorts.dashboard", cohort_id=cohort.id))
-    return render_template("cohorts/form.html", form=form, cohort=cohort)
+    return render_template("cohorts/form.html", form=form, cohort=cohort,
+                           missing=services.missing_prerequisites(cohort))
+
+
+def _warn_missing_prerequisites(cohort: Cohort) -> None:
+    for credential, prerequisite in services.missing_prerequisites(cohort):
+        flash(f"Check the credentials: “{credential.title}” needs “{prerequisite.title}” first, and this cohort "
+              "does not include it. Members can submit it only after earning that elsewhere; add it to the cohort "
+              "unless they already have.", "warning")
 
 
 # ---------- staff: dashboard, breakdowns, exports ----------

@@ -76,6 +76,6 @@ def test_summary_exports_match_the_dashboard(client, login_as, staff, evil_cohor
     assert [row[0] for row in organizations[1:]] == ["'@Evil District", "Riverside Unified School District",
                                                        "All members"]
     assert read(client.get(f"{base}/milestones.csv")) == [
-        ["Milestone", "Target date", "Credentials", "Met", "On track", "Behind"]]
+        ["Milestone", "Target date", "Credentials", "Met", "On track", "Behind", "Not started"]]
     assert read(client.get(f"{base}/parts.csv"))[0][0] == "Credential"
     assert client.get(f"{base}/nonsense.csv").status_code == 404

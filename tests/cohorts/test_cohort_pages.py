@@ -215,3 +215,23 @@ def test_an_educator_may_belong_to_several_cohorts(client, login_as, make_cohort
     page = client.get("/my/cohorts").get_data(as_text=True)
     assert "Spring cohort" in page and "Fall cohort" in page
     assert "Your role: CTO" in page and "Your role: Chief Academic Officer" in page
+
+
+def test_a_cohort_missing_a_prerequisite_warns_when_created_and_edited(client, login_as, staff, credential):
+    login_as(staff)
+    plan = credential("district-plan")
+    response = client.post("/staff/cohorts/new", data={
+        "name": "Plan Cohort", "stack_id": plan.stack_id, "credential_ids": [plan.id],
+    }, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    foundations = credential("foundations").title
+    assert f"“{plan.title}” needs “{foundations}” first, and this cohort does not include it." in page
+    cohort_id = db.session.scalar(select(Cohort.id).where(Cohort.name == "Plan Cohort"))
+
+    form = client.get(f"/staff/cohorts/{cohort_id}/edit").get_data(as_text=True)
+    assert f"<li>“{plan.title}” needs “{foundations}”.</li>" in form
+
+    response = client.post(f"/staff/cohorts/{cohort_id}/edit", data={
+        "name": "Plan Cohort", "stack_id": plan.stack_id, "credential_ids": [plan.id, credential("foundations").id],
+    }, follow_redirects=True)
+    assert "needs “" not in response.get_data(as_text=True)
