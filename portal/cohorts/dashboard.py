@@ -106,6 +106,7 @@ class Summary:
     median_days: float | None
     milestones: list[MilestoneFigures]
     parts: list[PartFigures]
+    decided: int = 0  # decided versions behind median_days
 
 
 def summarize(cohort: Cohort, today: date, states: MemberStates | None = None) -> Summary:
@@ -122,6 +123,7 @@ def summarize(cohort: Cohort, today: date, states: MemberStates | None = None) -
         median_days=total.median_days,
         milestones=milestone_figures(cohort, today, states),
         parts=part_figures(cohort),
+        decided=total.decided,
     )
 
 

@@ -235,3 +235,15 @@ def test_a_cohort_missing_a_prerequisite_warns_when_created_and_edited(client, l
         "name": "Plan Cohort", "stack_id": plan.stack_id, "credential_ids": [plan.id, credential("foundations").id],
     }, follow_redirects=True)
     assert "needs “" not in response.get_data(as_text=True)
+
+
+def test_dashboard_figures_without_enough_decisions_say_so(client, login_as, staff, make_cohort):
+    cohort = make_cohort(slugs=("foundations",))
+    login_as(staff)
+
+    page = client.get(f"/staff/cohorts/{cohort.id}").get_data(as_text=True)
+
+    figures = re.findall(r'<span class="figure-value">([^<]*)</span><span class="figure-label">([^<]*)</span>', page)
+    assert figures[1] == ("not enough decisions yet", "median days from submission to decision (0 decisions)")
+    assert figures[2][0] == "too few to tell"
+    assert "0.0" not in figures[1][0]
