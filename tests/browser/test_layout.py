@@ -144,3 +144,24 @@ def test_a_submission_and_a_review_print_without_navigation(page, phone_page, si
         viewer.goto(path)
         assert viewer.evaluate(PRINT_HIDDEN) == [], f"{path}: navigation or buttons would print"
         assert viewer.locator("main h1").is_visible()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_nothing_scrolls_sideways_at_320_px(role, browser, live_server, sign_in):
+    from tests.browser.conftest import _new_context
+
+    email, pages_of = ROLES[role]
+    context, watch = _new_context(browser, live_server, viewport={"width": 320, "height": 640}, is_mobile=True)
+    try:
+        narrow = context.new_page()
+        sign_in(narrow, email, DEMO_PASSWORD)
+        problems = []
+        for path in pages_of(narrow):
+            narrow.goto(path)
+            found = narrow.evaluate(OVERFLOW_SCRIPT)
+            if found["page"] > 0 or found["outside"]:
+                problems.append(f"{path}: {found['page']}px too wide; outside the screen: {found['outside']}")
+        assert not problems, "\n".join(problems)
+    finally:
+        context.close()
+    watch.check()
