@@ -2,6 +2,8 @@
 
 Every cell goes through portal.csvfile.neutralize(), so a spreadsheet never runs a cell as a formula."""
 
+from flask import current_app
+
 from portal.catalog.models import Credential
 from portal.cohorts.breakdowns import Breakdown
 from portal.cohorts.dashboard import (
@@ -16,9 +18,16 @@ from portal.cohorts.dashboard import (
 from portal.cohorts.matrix import MatrixRow
 from portal.csvfile import to_csv
 
+TOO_FEW = "too few to tell"
+
 
 def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
+
+
+def _based(value: float | None, base: int, setting: str) -> str:
+    """The figure as on screen: "too few to tell" when it rests on fewer than the setting's minimum."""
+    return TOO_FEW if base < current_app.config[setting] else _number(value)
 
 
 def matrix_csv(credentials: list[Credential], rows: list[MatrixRow]) -> str:
@@ -52,7 +61,8 @@ def milestones_csv(summary: Summary) -> str:
 def parts_csv(summary: Summary) -> str:
     header = ["Credential", "Part", "Not yet", "Results recorded", "Not yet (%)"]
     return to_csv(header, (
-        [p.credential.title, p.part_title, p.not_yet, p.judged, _number(p.rate.percent)] for p in summary.parts
+        [p.credential.title, p.part_title, p.not_yet, p.judged, _based(p.rate.percent, p.judged, "STATS_MIN_RESULTS")]
+        for p in summary.parts
     ))
 
 
@@ -62,10 +72,16 @@ def timing_csv(summary: Summary) -> str:
         ["Measure", "Value", "Out of"],
         [
             ["Members", summary.members, ""],
-            ["Median days from submission to decision", _number(summary.median_days), ""],
-            ["First-attempt earn rate (%)", _number(rate.percent), rate.total],
+            ["Median days from submission to decision", _median(summary), summary.decided],
+            ["First-attempt earn rate (%)", _based(rate.percent, rate.total, "STATS_MIN_DECISIONS"), rate.total],
         ],
     )
+
+
+def _median(summary: Summary) -> str:
+    if not summary.decided:
+        return "not enough decisions yet"
+    return _based(summary.median_days, summary.decided, "STATS_MIN_DECISIONS")
 
 
 def breakdown_csv(breakdown: Breakdown) -> str:
