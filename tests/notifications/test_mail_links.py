@@ -171,3 +171,12 @@ def test_mail_kinds_covered_are_every_kind_the_portal_queues():
     tested = {"submission.received", "review.assigned", "submission.decided", "review.reminder", "staff.attention",
               "cohort.member_added", "cohort.invitation"}
     assert kinds == tested
+
+
+def test_public_link_keeps_query_and_fragment_and_uses_the_configured_address(app):
+    from portal.links import public_link
+
+    assert public_link("/submissions/3/versions/2?tab=files#part-2") == (
+        f"{PORTAL}/submissions/3/versions/2?tab=files#part-2"
+    )
+    assert public_link("/no/such/page") == f"{PORTAL}/no/such/page"
