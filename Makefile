@@ -18,12 +18,18 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 # Mailed links and issued credentials point at the address the demo is served on.
+# Alongside the server, the outbox worker prints every mail on this console as it is sent (no MAIL_SERVER: the
+# console sender) and reminders run every TICK_SECONDS; both stop with the server.
 run: export PORTAL_URL ?= http://127.0.0.1:$(or $(PORT),5000)
+run: TICK_SECONDS ?= 300
 run: venv
 	flask --app wsgi db upgrade
 	flask --app wsgi badges keygen --if-missing
 	flask --app wsgi demo
 	@echo "Open http://127.0.0.1:$${PORT:-5000}"
+	flask --app wsgi outbox work --interval 2 & outbox=$$!; \
+	flask --app wsgi reviews tick --every $(TICK_SECONDS) & ticker=$$!; \
+	trap 'kill $$outbox $$ticker 2>/dev/null' EXIT INT TERM; \
 	flask --app wsgi run --host 127.0.0.1 --port $${PORT:-5000}
 
 test: venv

@@ -102,6 +102,10 @@ class Config:
     CALIBRATION_SHARE = float(os.environ.get("CALIBRATION_SHARE", "0.10"))
     COACHING_AFTER_NOT_YET = _env_int("COACHING_AFTER_NOT_YET", 3)
     COHORT_MIN_GROUP = _env_int("COHORT_MIN_GROUP", 10)
+    # Below these bases a statistic says "too few to tell" instead of a number that would mislead.
+    STATS_MIN_PAIRS = _env_int("STATS_MIN_PAIRS", 10)  # double-scored part pairs behind an agreement figure
+    STATS_MIN_RESULTS = _env_int("STATS_MIN_RESULTS", 10)  # part results behind a Yes rate
+    STATS_MIN_DECISIONS = _env_int("STATS_MIN_DECISIONS", 3)  # decisions behind a median time
     INVITATION_DAYS = _env_int("INVITATION_DAYS", 7)
     # The portal's public address: every mailed link and every issued credential is built from it,
     # never from a request's Host header. `make run` sets it from its port.

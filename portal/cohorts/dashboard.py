@@ -31,8 +31,8 @@ FUNNEL_LABELS = {
     "decided": "Decided at least once", "earned": "Earned",
 }
 FUNNEL = [(stage, FUNNEL_LABELS[stage]) for stage in FUNNEL_STAGES]
-MILESTONE_STATUSES = ("met", "on_track", "behind")
-MILESTONE_LABELS = {"met": "Met", "on_track": "On track", "behind": "Behind"}
+MILESTONE_STATUSES = ("met", "on_track", "behind", "not_started")
+MILESTONE_LABELS = {"met": "Met", "on_track": "On track", "behind": "Behind", "not_started": "Not started"}
 BEHIND_LIST_LIMIT = 20
 TOP_PARTS = 10
 # Loader options: the cohort with everything the dashboard shows of it (credentials with their requirements for
@@ -108,6 +108,7 @@ class Summary:
     milestones: list[MilestoneFigures]
     parts: list[PartFigures]
     issued: "IssuedFigures"
+    decided: int = 0  # decided versions behind median_days
 
 
 @dataclass
@@ -136,6 +137,7 @@ def summarize(cohort: Cohort, today: date, states: MemberStates | None = None) -
         milestones=milestone_figures(cohort, today, states),
         parts=part_figures(cohort),
         issued=issued_figures(cohort),
+        decided=total.decided,
     )
 
 
@@ -195,7 +197,7 @@ def milestone_figures(cohort: Cohort, today: date, states: MemberStates) -> list
         for member in states.members:  # in name order
             mine = tuple(member.cell(i).state for i in ids)
             if mine not in status_of:
-                status_of[mine] = milestone_status(list(mine), milestone.due_on, today)
+                status_of[mine] = milestone_status(list(mine), milestone.due_on, today, cohort.starts_on)
             status = status_of[mine]
             counts[status] += 1
             if status == "behind" and len(behind) < BEHIND_LIST_LIMIT:

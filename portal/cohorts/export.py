@@ -1,10 +1,8 @@
 """CSV exports of the dashboard's tables: the same figures, and the same suppression, as on screen.
 
-Every cell goes through neutralize(), so a spreadsheet never runs a cell as a formula."""
+Every cell goes through portal.csvfile.neutralize(), so a spreadsheet never runs a cell as a formula."""
 
-import csv
-import io
-from collections.abc import Iterable
+from flask import current_app
 
 from portal.catalog.models import Credential
 from portal.cohorts.breakdowns import Breakdown, rounding_rule
@@ -18,27 +16,18 @@ from portal.cohorts.dashboard import (
     Summary,
 )
 from portal.cohorts.matrix import MatrixRow
+from portal.csvfile import to_csv
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralize(value) -> str:
-    """The cell as text; one that a spreadsheet would read as a formula is prefixed with a single quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def to_csv(header: list[str], rows: Iterable[list]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([neutralize(h) for h in header])
-    for row in rows:
-        writer.writerow([neutralize(cell) for cell in row])
-    return buffer.getvalue()
+TOO_FEW = "too few to tell"
 
 
 def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
+
+
+def _based(value: float | None, base: int, setting: str) -> str:
+    """The figure as on screen: "too few to tell" when it rests on fewer than the setting's minimum."""
+    return TOO_FEW if base < current_app.config[setting] else _number(value)
 
 
 def matrix_csv(credentials: list[Credential], rows: list[MatrixRow]) -> str:
@@ -72,7 +61,8 @@ def milestones_csv(summary: Summary) -> str:
 def parts_csv(summary: Summary) -> str:
     header = ["Credential", "Part", "Not yet", "Results recorded", "Not yet (%)"]
     return to_csv(header, (
-        [p.credential.title, p.part_title, p.not_yet, p.judged, _number(p.rate.percent)] for p in summary.parts
+        [p.credential.title, p.part_title, p.not_yet, p.judged, _based(p.rate.percent, p.judged, "STATS_MIN_RESULTS")]
+        for p in summary.parts
     ))
 
 
@@ -82,12 +72,18 @@ def timing_csv(summary: Summary) -> str:
         ["Measure", "Value", "Out of"],
         [
             ["Members", summary.members, ""],
-            ["Median days from submission to decision", _number(summary.median_days), ""],
-            ["First-attempt earn rate (%)", _number(rate.percent), rate.total],
+            ["Median days from submission to decision", _median(summary), summary.decided],
+            ["First-attempt earn rate (%)", _based(rate.percent, rate.total, "STATS_MIN_DECISIONS"), rate.total],
             ["Credentials issued and in force", summary.issued.in_force, ""],
             ["Credentials issued, since revoked", summary.issued.revoked, ""],
         ],
     )
+
+
+def _median(summary: Summary) -> str:
+    if not summary.decided:
+        return "not enough decisions yet"
+    return _based(summary.median_days, summary.decided, "STATS_MIN_DECISIONS")
 
 
 def breakdown_csv(breakdown: Breakdown) -> str:

@@ -13,14 +13,17 @@ from portal.extensions import db
 from portal.reviews.models import Result, Review
 from portal.submissions.models import State, Submission, Version
 
-MILESTONE_LABELS = {"met": "Met", "on_track": "On track", "behind": "Behind"}
+MILESTONE_LABELS = {"not_started": "Not started", "met": "Met", "on_track": "On track", "behind": "Behind"}
 
 
-def milestone_status(states: list[str], due_on: date, today: date) -> str:
+def milestone_status(states: list[str], due_on: date, today: date, starts_on: date | None = None) -> str:
     """The rule of the educator's own page and of the cohort dashboard: met when every credential is earned;
-    before the target date, on track when every one is at least started; otherwise behind."""
+    not started before the cohort begins (nobody is behind on work that has not begun); before the target date,
+    on track when every one is at least started; otherwise behind."""
     if all(s == State.EARNED for s in states):
         return "met"
+    if starts_on is not None and today < starts_on:
+        return "not_started"
     if due_on >= today and all(s not in (NOT_STARTED, State.WITHDRAWN) for s in states):
         return "on_track"
     return "behind"
@@ -95,7 +98,8 @@ def _my_cohort(membership: Membership, cells: dict[int, Cell], earned: set[int],
     for milestone in cohort.milestones:
         states = [steps[c.id].cell.state if c.id in steps else NOT_STARTED for c in milestone.credentials]
         missing = [c for c in milestone.credentials if c.id not in earned]
-        lines.append(MilestoneLine(milestone, milestone_status(states, milestone.due_on, today), missing))
+        status = milestone_status(states, milestone.due_on, today, cohort.starts_on)
+        lines.append(MilestoneLine(milestone, status, missing))
     # The next step serves the earliest milestone not met yet, then the rest of the stack in order.
     order = [c.id for line in lines if line.status != "met" for c in line.missing if c.id in steps]
     order += [c.id for c in cohort.credentials]

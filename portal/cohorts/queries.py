@@ -110,6 +110,7 @@ class GroupFigures:
     first_earned: int = 0  # versions 1 earned ...
     first_decided: int = 0  # ... of the versions 1 decided
     median_days: float | None = None  # from submission to decision, over every decided version
+    decided: int = 0  # decided versions: the base of median_days
 
 
 def group_figures(cohort_id: int, groups: Subquery) -> dict[tuple[str, str], GroupFigures]:
@@ -119,13 +120,13 @@ def group_figures(cohort_id: int, groups: Subquery) -> dict[tuple[str, str], Gro
     decided = decided_by(durations(cohort_id, groups, *by_group), "breakdown", "grp")
     query = (
         select(sizes.c.breakdown, sizes.c.grp, sizes.c.members, decided.c.first_earned, decided.c.first_decided,
-               decided.c.days)
+               decided.c.days, decided.c.decided)
         .select_from(sizes)
         .outerjoin(decided, and_(decided.c.breakdown == sizes.c.breakdown, decided.c.grp == sizes.c.grp))
     )
     return {
-        (breakdown, grp): GroupFigures(n, int(e or 0), int(d or 0), None if days is None else float(days))
-        for breakdown, grp, n, e, d, days in db.session.execute(query)
+        (breakdown, grp): GroupFigures(n, int(e or 0), int(d or 0), None if days is None else float(days), int(k or 0))
+        for breakdown, grp, n, e, d, days, k in db.session.execute(query)
     }
 
 
@@ -196,9 +197,9 @@ def durations(cohort_id: int, groups: Subquery, *keys: ColumnElement) -> Subquer
 
 
 def decided_by(durations: Subquery, *keys: str) -> Subquery:
-    """(*keys, first_earned, first_decided, days) per keys, in one pass over the durations: versions 1 earned and
-    decided, counted with CASE, and the median days. Portable SQL: rank the durations of each key with window
-    functions, average the middle one or two."""
+    """(*keys, first_earned, first_decided, days, decided) per keys, in one pass over the durations: versions 1
+    earned and decided, counted with CASE, the median days and how many versions it rests on. Portable SQL: rank
+    the durations of each key with window functions, average the middle one or two."""
     partition = [durations.c[key] for key in keys]
     ranked = select(
         *partition, durations.c.number, durations.c.state, durations.c.days,
@@ -213,6 +214,7 @@ def decided_by(durations: Subquery, *keys: str) -> Subquery:
             func.sum(case((and_(first, r.state == State.EARNED.value), 1), else_=0)).label("first_earned"),
             func.sum(case((first, 1), else_=0)).label("first_decided"),
             func.avg(case((middle, r.days))).label("days"),
+            func.count().label("decided"),
         )
         .group_by(*[r[key] for key in keys])
         .subquery("decided")

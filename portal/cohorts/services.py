@@ -51,6 +51,13 @@ def create_cohort(
     return cohort
 
 
+def missing_prerequisites(cohort: Cohort) -> list[tuple[Credential, Credential]]:
+    """(credential, its prerequisite) for each prerequisite of the cohort's credentials the cohort leaves out:
+    members cannot submit that credential until they have earned the prerequisite somewhere else."""
+    chosen = set(cohort.credentials)
+    return [(c, p) for c in cohort.credentials for p in c.prerequisites if p not in chosen]
+
+
 def update_cohort(
     *, cohort: Cohort, name: str, program: str, description: str, starts_on: date | None, ends_on: date | None,
     stack: Stack, credentials: list[Credential], actor,

@@ -25,6 +25,7 @@ from portal.cohorts.forms import (
     read_matrix_filter,
 )
 from portal.cohorts.models import Cohort, Membership
+from portal.csvfile import csv_response
 from portal.extensions import db
 from portal.permissions import require_staff, signed_in_user
 from portal.templating import plural
@@ -78,6 +79,7 @@ def new():
     if form.validate_on_submit() and (cohort := _save_cohort(form, None)):
         db.session.commit()
         flash(f"Cohort “{cohort.name}” created. Add its milestones and members next.", "success")
+        _warn_missing_prerequisites(cohort)
         return redirect(url_for("cohorts.dashboard", cohort_id=cohort.id))
     return render_template("cohorts/form.html", form=form, cohort=None)
 
@@ -90,8 +92,17 @@ def edit(cohort_id: int):
     if form.validate_on_submit() and _save_cohort(form, cohort):
         db.session.commit()
         flash("Cohort saved.", "success")
+        _warn_missing_prerequisites(cohort)
         return redirect(url_for("cohorts.dashboard", cohort_id=cohort.id))
-    return render_template("cohorts/form.html", form=form, cohort=cohort)
+    return render_template("cohorts/form.html", form=form, cohort=cohort,
+                           missing=services.missing_prerequisites(cohort))
+
+
+def _warn_missing_prerequisites(cohort: Cohort) -> None:
+    for credential, prerequisite in services.missing_prerequisites(cohort):
+        flash(f"Check the credentials: “{credential.title}” needs “{prerequisite.title}” first, and this cohort "
+              "does not include it. Members can submit it only after earning that elsewhere; add it to the cohort "
+              "unless they already have.", "warning")
 
 
 # ---------- staff: dashboard, breakdowns, exports ----------
@@ -140,9 +151,7 @@ def _csv(cohort: Cohort, name: str, text: str) -> Response:
     services.record_export(cohort=cohort, table=name, actor=signed_in_user())
     db.session.commit()
     slug = re.sub(r"[^a-z0-9]+", "-", cohort.name.lower()).strip("-") or "cohort"
-    headers = {"Content-Disposition": f'attachment; filename="{slug}-{name}.csv"'}
-    # The byte-order mark makes spreadsheet programs read the file as UTF-8.
-    return Response("\ufeff" + text, mimetype="text/csv", headers=headers)
+    return csv_response(text, f"{slug}-{name}.csv")
 
 
 @bp.get("/staff/cohorts/<int:cohort_id>/export/<name>.csv")

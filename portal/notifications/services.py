@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from portal.audit import utcnow
 from portal.extensions import db
+from portal.links import public_link
 from portal.notifications.models import Notice, OutboxMessage
 from portal.security import is_safe_next
 
@@ -139,9 +140,10 @@ def notify(
     kind: str = "notice",
 ) -> Notice:
     """Add an in-page notice for user and flush; with email_subject, also queue an email to user.email
-    (body: email_body, or the notice text). Both are kept only if the caller commits.
+    (body: email_body, or the notice text, then the page's absolute address built from PORTAL_URL).
+    Both are kept only if the caller commits.
 
-    link must be a path on this site ("/submissions/3"), or "": anything else raises ValueError.
+    link must be a path to a page on this site ("/submissions/3"), or "": anything else raises ValueError.
     Text longer than the column is cut with an ellipsis.
     """
     if link and not is_safe_next(link):
@@ -156,7 +158,10 @@ def notify(
     notice = Notice(user_id=user.id, text=text, link=link)
     db.session.add(notice)
     if email_subject is not None:
-        queue_email(to=user.email, subject=email_subject, body=email_body or text, kind=kind)
+        body = email_body or text
+        if link:
+            body = f"{body}\n\nOpen it in the portal:\n{public_link(link)}\n"
+        queue_email(to=user.email, subject=email_subject, body=body, kind=kind)
     db.session.flush()
     return notice
 

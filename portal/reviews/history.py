@@ -3,18 +3,17 @@ audit trail) and the reviewers staff may assign it to. A fixed number of queries
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
 from portal.audit import AuditEvent
 from portal.extensions import db
-from portal.reviews.models import Assignment, Review, ReviewerProfile
-from portal.reviews.services import needs_adjudication
-from portal.reviews.stats import open_loads
+from portal.reviews import routing
+from portal.reviews.models import Assignment, Review
+from portal.reviews.services import needs_adjudication, version_assignments
 from portal.submissions.models import Submission, Version
 
 
@@ -41,6 +40,15 @@ PERSON_KEYS = ("reviewer", "released", "to")
 class ReviewerOption:
     user_id: int
     label: str
+    reasons: list[str] = field(default_factory=list)  # why routing refuses them; empty when they may take it
+
+
+@dataclass(frozen=True)
+class HandAssignment:
+    """What assigning by hand does to a version that already has its reviewer(s)."""
+
+    replaces: Assignment | None  # the open assignment that will be released, if any
+    message: str
 
 
 def submission_history(submission: Submission) -> SubmissionHistory:
@@ -85,31 +93,32 @@ def _names(user_ids) -> dict[int, str]:
     return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
 
 
-def reviewer_options(submission: Submission, *, now: datetime) -> list[ReviewerOption]:
-    """Every reviewer profile, labelled with load and capacity and anything that speaks against choosing them.
-    Staff may still choose anyone: the assignment service refuses conflicts of interest with its reason."""
-    loads = open_loads(now)
-    author_org = submission.educator.organization_id
-    stack_id = submission.credential.stack_id
-    query = (
-        select(ReviewerProfile)
-        .join(User, User.id == ReviewerProfile.user_id)
-        .options(selectinload(ReviewerProfile.stacks))
-        .order_by(User.name, User.id)
-    )
-    options = []
-    for profile in db.session.scalars(query):
-        user = profile.user
-        notes = []
-        if user.id == submission.educator_id:
-            notes.append("the author")
-        elif author_org is not None and user.organization_id == author_org:
-            notes.append("author's organization")
-        if not (profile.is_active and user.is_reviewer):
-            notes.append("paused")
-        if all(stack.id != stack_id for stack in profile.stacks):
-            notes.append("not qualified for this stack")
-        load, _overdue_count = loads.get(user.id, (0, 0))
-        label = f"{user.name} — {load} of {profile.capacity} open"
-        options.append(ReviewerOption(user.id, label + (f" ({', '.join(notes)})" if notes else "")))
-    return options
+def reviewer_options(submission: Submission) -> list[ReviewerOption]:
+    """Every reviewer profile, labelled with load and capacity, and the routing rule's reasons against any who may
+    not take the current version ("same organization", "at capacity" ...). Staff can choose only those without."""
+    version = submission.current_version
+    candidates = routing.pool_candidates(submission.credential.stack_id)
+    reasons = routing.refusals(version, candidates)
+    names = _names(c.user_id for c in candidates)
+    options = [
+        ReviewerOption(c.user_id, f"{names[c.user_id]} — {c.load} of {c.capacity} open", reasons[c.user_id])
+        for c in candidates
+    ]
+    return sorted(options, key=lambda o: (o.label.casefold(), o.user_id))
+
+
+def hand_assignment(version: Version) -> HandAssignment:
+    """Assigning by hand adds a reviewer while the version still needs one; when it already has all it needs, the
+    chosen reviewer replaces the open assignment (the oldest), which is released. Says which, by name."""
+    held = [a for a in version_assignments(version) if a.state in routing.HOLDING]
+    needed = routing.reviews_needed_for(version.submission_id)
+    open_ = [a for a in held if a.is_open]
+    if len(held) >= needed and open_:
+        first = open_[0]
+        return HandAssignment(first, f"{first.reviewer.name}'s assignment will be released: they will no longer "
+                                     "review this version, and the reviewer you choose takes it over.")
+    if held:
+        names = " and ".join(a.reviewer.name for a in held)
+        return HandAssignment(None, f"{names} keeps this version; the reviewer you choose is added "
+                                    f"({len(held) + 1} of {max(needed, len(held) + 1)} reviewers).")
+    return HandAssignment(None, "Nobody holds this version yet: the reviewer you choose takes it.")

@@ -7,6 +7,7 @@ submissions can never push a reviewer past capacity.
 """
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,14 +36,28 @@ class Candidate:
     last_assigned_at: datetime | None
 
 
+def refusal_reasons(candidate: Candidate, *, author_id: int, author_organization_id: int | None, excluded) -> list[str]:
+    """Why routing may not give the version to this candidate, in words staff read ([] when eligible). `excluded`
+    holds who declined or was already given the version; a mapping gives each one's reason."""
+    reasons = []
+    if candidate.user_id == author_id:
+        reasons.append("the author")
+    elif author_organization_id is not None and candidate.organization_id == author_organization_id:
+        reasons.append("same organization")
+    if candidate.user_id in excluded:
+        reasons.append(excluded[candidate.user_id] if isinstance(excluded, Mapping) else "declined or already given")
+    if not candidate.is_active:
+        reasons.append("inactive")
+    if not candidate.is_qualified:
+        reasons.append("not qualified for this stack")
+    if candidate.load >= candidate.capacity:
+        reasons.append("at capacity")
+    return reasons
+
+
 def is_eligible(candidate: Candidate, *, author_id: int, author_organization_id: int | None, excluded) -> bool:
-    return (
-        candidate.is_active
-        and candidate.is_qualified
-        and candidate.load < candidate.capacity
-        and candidate.user_id != author_id
-        and (author_organization_id is None or candidate.organization_id != author_organization_id)
-        and candidate.user_id not in excluded
+    return not refusal_reasons(
+        candidate, author_id=author_id, author_organization_id=author_organization_id, excluded=excluded
     )
 
 
@@ -137,14 +152,70 @@ def had_version(version: Version) -> set[int]:
 
 def _excluded_reviewers(version: Version) -> set[int]:
     """Who declined this submission (any version), and who was already given this version."""
+    return set(exclusions(version))
+
+
+def exclusions(version: Version) -> dict[int, str]:
+    """Who declined this submission (any version) or was already given this version -> why, in staff's words."""
     # Every assignment of the submission, filtered here: a condition on the state would tempt SQLite to read all
     # declined assignments instead of this submission's few.
     rows = db.session.execute(
-        select(Assignment.reviewer_id, Assignment.state).join(Version).where(
-            Version.submission_id == version.submission_id
-        )
+        select(Assignment.reviewer_id, Assignment.state, Assignment.decline_reason, Assignment.version_id)
+        .join(Version).where(Version.submission_id == version.submission_id)
+        .order_by(Assignment.id)
     )
-    return {reviewer for reviewer, state in rows if state == AssignmentState.DECLINED} | had_version(version)
+    found: dict[int, str] = {}
+    for reviewer, state, reason, version_id in rows:
+        if state == AssignmentState.DECLINED:
+            found[reviewer] = _declined(reason)
+        elif version_id == version.id and reviewer not in found:
+            found[reviewer] = "released from this version" if state == AssignmentState.RELEASED else "already assigned"
+    return found
+
+
+def _declined(reason: str | None) -> str:
+    text = (reason or "").lower()
+    if "conflict" in text:
+        return "declined: conflict"
+    if "time" in text:
+        return "declined: no time"
+    return "declined"
+
+
+def pool_candidates(stack_id: int) -> list[Candidate]:
+    """Every reviewer profile as a routing candidate for a version of this stack, qualified or not (no locks:
+    for showing staff who could take it; `route` and `assign_by_hand` decide under locks)."""
+    loads = dict(
+        db.session.execute(
+            select(Assignment.reviewer_id, func.count())
+            .where(Assignment.state == AssignmentState.OPEN)
+            .group_by(Assignment.reviewer_id)
+        ).all()
+    )
+    qualified = set(db.session.scalars(
+        select(reviewer_stacks.c.reviewer_id).where(reviewer_stacks.c.stack_id == stack_id)
+    ))
+    rows = db.session.execute(
+        select(ReviewerProfile, User.organization_id, User.is_reviewer).join(User, User.id == ReviewerProfile.user_id)
+    ).all()
+    return [
+        Candidate(p.user_id, org, p.is_active and is_reviewer, p.user_id in qualified, p.capacity,
+                  loads.get(p.user_id, 0), p.last_assigned_at)
+        for p, org, is_reviewer in rows
+    ]
+
+
+def refusals(version: Version, candidates: list[Candidate]) -> dict[int, list[str]]:
+    """candidate -> why they may not take this version (empty list: they may), by the routing rule itself."""
+    submission = version.submission
+    excluded = exclusions(version)
+    return {
+        c.user_id: refusal_reasons(
+            c, author_id=submission.educator_id, author_organization_id=submission.educator.organization_id,
+            excluded=excluded,
+        )
+        for c in candidates
+    }
 
 
 def previous_reviewer_id(version: Version) -> int | None:

@@ -218,7 +218,7 @@ def _decide_if_complete(version: Version, *, actor) -> None:
         return
     if needs_adjudication(version, reviews):
         audit.record("review.disagreement", actor=actor, subject=version.submission, version=version.number)
-        _tell_staff(version, "Two reviewers disagree on a submission; it needs adjudication.")
+        _tell_staff(version, "Two reviewers disagree on a submission; it needs adjudication.", "Needs adjudication")
         return
     _decide(version, _results_of(reviews[0]), actor=actor)
 
@@ -241,8 +241,8 @@ def _decide(version: Version, results: dict[str, str | None], *, actor) -> None:
         user=submission.educator,
         text=text,
         link=f"/submissions/{submission.id}/versions/{version.number}",
-        email_subject=f"Review complete: {title}",
-        email_body=f"{text}\n\nRead the result and feedback for every part in the portal.",
+        email_subject=f"Earned: {title}" if state == State.EARNED else f"Not yet: {title}, feedback is ready",
+        email_body=f"{text}\n\nRead the result and feedback for every part of version {version.number}.",
         kind="submission.decided",
     )
 
@@ -306,23 +306,22 @@ def reassign(*, staff, assignment: Assignment, reviewer_id: int | None = None) -
 
 
 def assign_by_hand(*, staff, version: Version, reviewer_id: int) -> Assignment:
-    """Staff choose the reviewer. Conflicts of interest are still refused; capacity is staff's call. The version
-    is locked and its state read again, so an educator withdrawing at the same moment either comes first (and
-    this is refused) or releases the new assignment."""
-    submission = version.submission
-    reviewer = db.session.get(ReviewerProfile, reviewer_id)
+    """Staff choose the reviewer, among those the routing rule allows: active, qualified for the stack, under
+    capacity, not the author or from the author's organization, not one who declined or already had it. The
+    version is locked and its state read again, so an educator withdrawing at the same moment either comes first
+    (and this is refused) or releases the new assignment."""
     submissions.lock_version(version)
     if version.state not in (State.SUBMITTED, State.IN_REVIEW):
         raise ReviewError("Only a submitted version waiting for review can be assigned.")
-    if reviewer is None or not (reviewer.user.is_reviewer and reviewer.user.is_active):
-        raise ReviewError("Choose an active reviewer.")
-    if reviewer_id == submission.educator_id:
-        raise ReviewError("Choose a reviewer who is not the author.")
-    org = submission.educator.organization_id
-    if org is not None and reviewer.user.organization_id == org:
-        raise ReviewError("This reviewer is from the author's organization.")
-    if reviewer_id in routing.had_version(version):
-        raise ReviewError("This reviewer was already given this version (and declined it, or it was reassigned).")
+    stack_id = version.submission.credential.stack_id
+    routing.load_candidates(stack_id)  # takes the reviewers' locks, as routing does, so capacity holds
+    candidate = next((c for c in routing.pool_candidates(stack_id) if c.user_id == reviewer_id), None)
+    if candidate is None:
+        raise ReviewError("Choose a reviewer from the list.")
+    reasons = routing.refusals(version, [candidate])[reviewer_id]
+    if reasons:
+        name = db.session.get(User, reviewer_id).name
+        raise ReviewError(f"{name} cannot take this submission: {', '.join(reasons)}.")
     assignment = routing.assign(version, reviewer_id=reviewer_id, actor=staff)
     _tell_reviewer(assignment)
     return assignment
@@ -401,7 +400,7 @@ def _route_or_flag(version: Version, *, actor) -> list[Assignment]:
         _tell_reviewer(assignment)
     if not created and len(routing.holders(version)) < routing.reviews_needed_for(version.submission_id):
         audit.record("review.unassigned", actor=actor, subject=version.submission, version=version.number)
-        _tell_staff(version, "A submission is waiting: no eligible reviewer is available.")
+        _tell_staff(version, "A submission is waiting: no eligible reviewer is available.", "No reviewer available")
     return created
 
 
@@ -413,8 +412,8 @@ def route_submitted(version: Version, *, actor) -> list[Assignment]:
         user=submission.educator,
         text=f"We received “{title}” (version {version.number}).",
         link=f"/submissions/{submission.id}/versions/{version.number}",
-        email_subject=f"Received: {title}",
-        email_body=f"Your submission of “{title}” arrived and is waiting for a reviewer.",
+        email_subject=f"Submitted: {title} (version {version.number}) arrived",
+        email_body=f"Your submission of “{title}” (version {version.number}) arrived and is waiting for a reviewer.",
         kind="submission.received",
     )
     return _route_or_flag(version, actor=actor)
@@ -531,13 +530,13 @@ def _tell_reviewer(assignment: Assignment) -> None:
     )
 
 
-def _tell_staff(version: Version, text: str) -> None:
+def _tell_staff(version: Version, text: str, what: str) -> None:
     for staff in db.session.scalars(select(User).where(User.is_staff)):
         notifications.notify(
             user=staff,
             text=text,
             link=f"/staff/submissions/{version.submission_id}",
-            email_subject="Needs attention: " + version.submission.credential.title,
+            email_subject=f"{what}: submission {version.submission_id}, {version.submission.credential.title}",
             email_body=text,
             kind="staff.attention",
         )

@@ -8,12 +8,13 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SearchField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, InputRequired, NumberRange, StopValidation
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.catalog.loader import PartSpec
@@ -22,6 +23,7 @@ from portal.reviews.submission_list import SubmissionFilters
 from portal.submissions.models import State
 
 CAPACITY_MESSAGE = "Enter a whole number from 0 to 50."
+SEARCH_MAX = 100
 MAX_CAPACITY = 50
 
 
@@ -36,6 +38,11 @@ def _options(pairs) -> list[SelectChoice]:
 class SubmissionFilterForm(Form):
     """Read from the query string (method="get"): a filter changes nothing, so it carries no CSRF token."""
 
+    q = SearchField(
+        "Educator or submission number",
+        validators=[Length(max=SEARCH_MAX, message=f"Search for at most {SEARCH_MAX} characters.")],
+        filters=[lambda value: value.strip() if value else value],
+    )
     state = SelectField(
         "State", choices=_options([("", "Any state")] + [(s.value, s.label) for s in State]), default=""
     )
@@ -60,6 +67,7 @@ class SubmissionFilterForm(Form):
             reviewer_id=_optional_int(valid(self.reviewer)),
             overdue_only=bool(self.overdue.data),
             waiting_only=bool(self.waiting.data),
+            search=valid(self.q) or None,
         )
 
 

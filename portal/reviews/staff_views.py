@@ -4,10 +4,12 @@ adjudication, and the reviewer pool."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from portal import audit
 from portal.accounts.models import User
 from portal.audit import utcnow
 from portal.catalog.models import Stack
 from portal.cohorts.services import cohort_names_by_member
+from portal.csvfile import csv_response, to_csv
 from portal.extensions import db
 from portal.pagination import newest_first
 from portal.permissions import require_staff, signed_in_user
@@ -33,12 +35,17 @@ PER_PAGE = 50
 NOT_WAITING = "This version is not waiting for review, so it cannot be assigned."
 
 
-@bp.get("/submissions")
-@require_staff
-def submissions():
+def _filter_form() -> SubmissionFilterForm:
     form = SubmissionFilterForm(request.args)
     form.set_choices(credentials=submission_list.credential_choices(), reviewers=submission_list.reviewer_choices())
     form.validate()
+    return form
+
+
+@bp.get("/submissions")
+@require_staff
+def submissions():
+    form = _filter_form()
     now = utcnow()
     page = newest_first(
         submission_list.submissions_query(form.filters(), now=now),
@@ -52,28 +59,46 @@ def submissions():
     rows = submission_list.submission_rows(page.rows, now=now, coaching_after=coaching_after)
     is_filtered = any(value for key, value in request.args.items() if key not in ("before", "after"))
     cohorts = cohort_names_by_member({listing.educator_id for listing in page.rows})
+    export_args = {k: v for k, v in request.args.items() if k not in ("before", "after")}
     return render_template(
-        "reviews/staff/submissions.html", form=form, page=page, rows=rows, is_filtered=is_filtered, cohorts=cohorts
+        "reviews/staff/submissions.html", form=form, page=page, rows=rows, is_filtered=is_filtered, cohorts=cohorts,
+        export_args=export_args,
     )
+
+
+@bp.get("/submissions.csv")
+@require_staff
+def submissions_csv():
+    """The list with the same filters, every page of it."""
+    form = _filter_form()
+    lines = submission_list.export_lines(
+        form.filters(), now=utcnow(), coaching_after=current_app.config["COACHING_AFTER_NOT_YET"],
+        cohorts_of=cohort_names_by_member,
+    )
+    audit.record("submissions.export", actor=signed_in_user(), subject=None, filters=request.args.to_dict())
+    db.session.commit()
+    return csv_response(to_csv(submission_list.EXPORT_HEADER, lines), "submissions.csv")
 
 
 @bp.get("/submissions/<int:submission_id>")
 @require_staff
 def submission(submission_id: int):
     submission = db.get_or_404(Submission, submission_id)
-    now = utcnow()
-    options = history.reviewer_options(submission, now=now)
+    options = history.reviewer_options(submission)
+    eligible = [o for o in options if not o.reasons]
     assign_form, reassign_form = AssignForm(), ReassignForm()
-    assign_form.set_choices(options)
-    reassign_form.set_choices(options)
+    assign_form.set_choices(eligible)
+    reassign_form.set_choices(eligible)
     return render_template(
         "reviews/staff/submission.html",
         submission=submission,
         history=history.submission_history(submission),
         assign_form=assign_form,
         reassign_form=reassign_form,
+        refused=[o for o in options if o.reasons],
+        hand=history.hand_assignment(submission.current_version),
         can_assign=submission.current_version.state in submission_list.WAITING_STATES,
-        now=now,
+        now=utcnow(),
         person_keys=history.PERSON_KEYS,
     )
 
@@ -83,25 +108,30 @@ def submission(submission_id: int):
 def assign(submission_id: int):
     submission = db.get_or_404(Submission, submission_id)
     form = AssignForm()
-    form.set_choices(history.reviewer_options(submission, now=utcnow()))
+    form.set_choices(history.reviewer_options(submission))  # the service refuses the ineligible, with the reason
     back = redirect(url_for(".submission", submission_id=submission.id))
     if not form.validate_on_submit():
         flash("Choose a reviewer from the list.", "error")
         return back
     # The service does not look at the version's state; a decided or withdrawn version must not get a reviewer.
-    if submission.current_version.state not in submission_list.WAITING_STATES:
+    version = submission.current_version
+    if version.state not in submission_list.WAITING_STATES:
         flash(NOT_WAITING, "error")
         return back
+    replaces = history.hand_assignment(version).replaces
     try:
-        assignment = services.assign_by_hand(
-            staff=signed_in_user(), version=submission.current_version, reviewer_id=form.reviewer_id
-        )
+        if replaces is None:
+            created = [services.assign_by_hand(staff=signed_in_user(), version=version, reviewer_id=form.reviewer_id)]
+        else:
+            created = services.reassign(staff=signed_in_user(), assignment=replaces, reviewer_id=form.reviewer_id)
     except services.ReviewError as error:
         db.session.rollback()
         flash(str(error), "error")
         return back
     db.session.commit()
-    flash(f"Assigned to {assignment.reviewer.name}, due {assignment.due_at:%d %b %Y}.", "success")
+    assignment = created[0]
+    released = f" {replaces.reviewer.name}'s assignment was released." if replaces else ""
+    flash(f"Assigned to {assignment.reviewer.name}, due {assignment.due_at:%d %b %Y}.{released}", "success")
     return back
 
 
@@ -111,7 +141,7 @@ def reassign(assignment_id: int):
     assignment = db.get_or_404(Assignment, assignment_id)
     submission = assignment.version.submission
     form = ReassignForm()
-    form.set_choices(history.reviewer_options(submission, now=utcnow()))
+    form.set_choices(history.reviewer_options(submission))
     back = redirect(url_for(".submission", submission_id=submission.id))
     if not form.validate_on_submit():
         flash("Choose a reviewer from the list.", "error")
@@ -183,8 +213,17 @@ def reviewers():
         abort(400)
     pool = stats.reviewer_pool(now=utcnow())
     return render_template(
-        "reviews/staff/reviewers.html", pool=pool, form=form, min_results=stats.MIN_RESULTS_TO_COMPARE
+        "reviews/staff/reviewers.html", pool=pool, form=form, min_results=stats.MIN_RESULTS_TO_COMPARE,
+        minimum=stats.minimums(current_app.config),
     )
+
+
+@bp.get("/reviewers.csv")
+@require_staff
+def reviewers_csv():
+    """The pool table with the same figures, and the same "too few to tell" below the minimums, as on screen."""
+    pool = stats.reviewer_pool(now=utcnow())
+    return csv_response(stats.pool_csv(pool, stats.minimums(current_app.config)), "reviewer-pool.csv")
 
 
 @bp.route("/reviewers/<int:user_id>", methods=["GET", "POST"])

@@ -6,10 +6,10 @@ whole page at once, never one query per row.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Row, Select, case, exists, func, select, union
+from sqlalchemy import Row, Select, case, exists, func, or_, select, union
 from sqlalchemy.orm import aliased
 
 from portal.accounts.models import Organization, User
@@ -33,6 +33,7 @@ class SubmissionFilters:
     reviewer_id: int | None = None
     overdue_only: bool = False
     waiting_only: bool = False
+    search: str | None = None  # an educator's name or e-mail (any part of it), or a submission number
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,15 @@ class SubmissionRow:
     is_overdue: bool
     needs_adjudication: bool
     needs_coaching: bool
+    released: list[str] = field(default_factory=list)  # whose assignment of this version was taken back
+    declined: list[str] = field(default_factory=list)  # who gave this version back
+
+    @property
+    def reviewer_summary(self) -> str:
+        """Who holds the version, then who no longer does and why, so released work is named as such."""
+        named = [*self.reviewers, *(f"{n} (released)" for n in self.released),
+                 *(f"{n} (declined)" for n in self.declined)]
+        return ", ".join(named) or "—"
 
     @property
     def flags(self) -> list[str]:
@@ -91,6 +101,7 @@ def submissions_query(filters: SubmissionFilters, *, now: datetime) -> Select:
             Submission.educator_id,
             Submission.credential_id,
             User.name.label("educator"),
+            User.email.label("email"),
             Organization.name.label("organization"),
             Credential.title.label("credential"),
             Version.id.label("version_id"),
@@ -107,6 +118,8 @@ def submissions_query(filters: SubmissionFilters, *, now: datetime) -> Select:
         query = query.where(Version.state == filters.state)
     if filters.credential_id:
         query = query.where(Submission.credential_id == filters.credential_id)
+    if filters.search:
+        query = query.where(_matches_search(filters.search))
     # Filters by assignment start from the few matching assignments (through their indexes) rather than
     # probing every submission in turn.
     if filters.reviewer_id:
@@ -122,6 +135,15 @@ def submissions_query(filters: SubmissionFilters, *, now: datetime) -> Select:
     return query
 
 
+def _matches_search(search: str):
+    """Name or e-mail containing the text (case-insensitive; % and _ are plain characters), or, for a number
+    such as "42" or "#42", also that submission."""
+    text = search.strip()
+    person = or_(User.name.icontains(text, autoescape=True), User.email.icontains(text, autoescape=True))
+    number = text.removeprefix("#").strip()
+    return or_(Submission.id == int(number), person) if number.isdigit() and len(number) < 10 else person
+
+
 def submission_rows(listings: list[Row], *, now: datetime, coaching_after: int) -> list[SubmissionRow]:
     """The facts behind each row of a page of submissions_query rows: three queries for the whole page."""
     if not listings:
@@ -129,6 +151,7 @@ def submission_rows(listings: list[Row], *, now: datetime, coaching_after: int) 
     version_ids = [listing.version_id for listing in listings]
     holders: dict[int, list[str]] = defaultdict(list)
     due: dict[int, list[datetime]] = defaultdict(list)
+    let_go: dict[tuple[int, str], list[str]] = defaultdict(list)
     # Filtering on the state in SQL would tempt a planner without statistics to scan by state instead.
     assignments = db.session.execute(
         select(Assignment.version_id, Assignment.state, Assignment.due_at, User.name)
@@ -138,6 +161,7 @@ def submission_rows(listings: list[Row], *, now: datetime, coaching_after: int) 
     ).all()
     for version_id, state, due_at, name in assignments:
         if state not in HOLDING_STATES:
+            let_go[version_id, state].append(name)
             continue
         holders[version_id].append(name)
         if state == AssignmentState.OPEN:
@@ -160,6 +184,8 @@ def submission_rows(listings: list[Row], *, now: datetime, coaching_after: int) 
                 is_overdue=any(d < now for d in due[version_id]),
                 needs_adjudication=listing.state == State.IN_REVIEW and reviews_disagree(confirmed),
                 needs_coaching=not_yet_counts.get((listing.educator_id, listing.credential_id), 0) >= coaching_after,
+                released=let_go[version_id, AssignmentState.RELEASED],
+                declined=let_go[version_id, AssignmentState.DECLINED],
             )
         )
     return rows
@@ -211,3 +237,36 @@ def reviewer_choices() -> list[tuple[int, str]]:
         .order_by(User.name, User.id)
     )
     return [(user_id, name) for user_id, name in db.session.execute(query)]
+
+
+EXPORT_CHUNK = 500
+EXPORT_HEADER = [
+    "No.", "Educator", "Email", "Organization", "Cohort", "Credential", "State", "Flags", "Version",
+    "Reviewers", "Due", "Reviews done", "Reviews needed",
+]
+
+
+def export_lines(filters: SubmissionFilters, *, now: datetime, coaching_after: int, cohorts_of):
+    """Every submission matching the filters as CSV lines (newest first), read 500 at a time so an export of the
+    whole portal costs a few queries per 500 rows. cohorts_of(educator ids) -> {educator id: [cohort names]}."""
+    before = None
+    while True:
+        query = submissions_query(filters, now=now)
+        if before is not None:
+            query = query.where(Submission.id < before)
+        listings = db.session.execute(query.order_by(Submission.id.desc()).limit(EXPORT_CHUNK)).all()
+        if not listings:
+            return
+        cohorts = cohorts_of({listing.educator_id for listing in listings})
+        for row in submission_rows(listings, now=now, coaching_after=coaching_after):
+            yield _export_line(row, cohorts)
+        before = listings[-1].id
+
+
+def _export_line(row: SubmissionRow, cohorts: dict) -> list:
+    s = row.listing
+    return [
+        s.id, s.educator, s.email, s.organization or "", ", ".join(cohorts.get(s.educator_id, [])), s.credential,
+        row.state_label, "; ".join(row.flags), s.number, "" if row.reviewer_summary == "—" else row.reviewer_summary,
+        row.due_at.strftime("%Y-%m-%d") if row.due_at else "", row.reviews_done, row.reviews_needed,
+    ]

@@ -17,3 +17,16 @@ if (signOut) {
     }
   });
 }
+
+// Wide tables scroll inside their own labelled region. When one is wider than the screen, say so above it,
+// so nobody misses the columns off to the right; the hint goes away when everything fits (resize, rotate).
+function hintScrolling(region) {
+  const hint = document.createElement("p");
+  hint.className = "scroll-hint";
+  hint.textContent = "Scroll sideways to see every column (or focus the table and use the arrow keys).";
+  region.before(hint);
+  const update = () => { hint.hidden = region.scrollWidth <= region.clientWidth + 1; };
+  update();
+  if ("ResizeObserver" in window) new ResizeObserver(update).observe(region);
+}
+document.querySelectorAll(".table-scroll").forEach(hintScrolling);

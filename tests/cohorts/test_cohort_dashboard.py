@@ -123,9 +123,9 @@ def test_parts_most_often_not_yet_come_from_confirmed_reviews_of_members(built, 
 
 def test_milestones_on_track_and_behind(built, today):
     past, future = dashboard.summarize(built[0], today).milestones
-    assert past.is_past and past.counts == {"met": 3, "on_track": 0, "behind": 5}
+    assert past.is_past and past.counts == {"met": 3, "on_track": 0, "behind": 5, "not_started": 0}
     assert [name for _, name in past.behind] == ["Ben", "Cai", "Dee", "Eve", "Hal"]
-    assert not future.is_past and future.counts == {"met": 1, "on_track": 1, "behind": 6}
+    assert not future.is_past and future.counts == {"met": 1, "on_track": 1, "behind": 6, "not_started": 0}
     assert [name for _, name in future.behind] == ["Ben", "Cai", "Dee", "Eve", "Gus", "Hal"]
 
 
@@ -233,3 +233,11 @@ def test_a_new_draft_after_a_withdrawal_is_the_latest_state(built, make_submissi
     assert (row.cells[0].state, row.cells[0].number) == ("draft", 1)
     found, _ = dashboard.summarize(cohort, today).credentials
     assert found.counts == {"earned": 3, "in_review": 1, "not_yet": 1, "draft": 2, "not_started": 1}
+
+
+def test_milestones_are_not_started_before_the_cohort_begins(built):
+    cohort = built[0]
+    before = cohort.starts_on - timedelta(days=1)
+    for milestone in dashboard.summarize(cohort, before).milestones:
+        assert milestone.counts["behind"] == milestone.counts["on_track"] == 0
+        assert milestone.counts["not_started"] == 8 - milestone.counts["met"] > 0

@@ -215,3 +215,35 @@ def test_an_educator_may_belong_to_several_cohorts(client, login_as, make_cohort
     page = client.get("/my/cohorts").get_data(as_text=True)
     assert "Spring cohort" in page and "Fall cohort" in page
     assert "Your role: CTO" in page and "Your role: Chief Academic Officer" in page
+
+
+def test_a_cohort_missing_a_prerequisite_warns_when_created_and_edited(client, login_as, staff, credential):
+    login_as(staff)
+    plan = credential("district-plan")
+    response = client.post("/staff/cohorts/new", data={
+        "name": "Plan Cohort", "stack_id": plan.stack_id, "credential_ids": [plan.id],
+    }, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    foundations = credential("foundations").title
+    assert f"“{plan.title}” needs “{foundations}” first, and this cohort does not include it." in page
+    cohort_id = db.session.scalar(select(Cohort.id).where(Cohort.name == "Plan Cohort"))
+
+    form = client.get(f"/staff/cohorts/{cohort_id}/edit").get_data(as_text=True)
+    assert f"<li>“{plan.title}” needs “{foundations}”.</li>" in form
+
+    response = client.post(f"/staff/cohorts/{cohort_id}/edit", data={
+        "name": "Plan Cohort", "stack_id": plan.stack_id, "credential_ids": [plan.id, credential("foundations").id],
+    }, follow_redirects=True)
+    assert "needs “" not in response.get_data(as_text=True)
+
+
+def test_dashboard_figures_without_enough_decisions_say_so(client, login_as, staff, make_cohort):
+    cohort = make_cohort(slugs=("foundations",))
+    login_as(staff)
+
+    page = client.get(f"/staff/cohorts/{cohort.id}").get_data(as_text=True)
+
+    figures = re.findall(r'<span class="figure-value">([^<]*)</span><span class="figure-label">([^<]*)</span>', page)
+    assert figures[1] == ("not enough decisions yet", "median days from submission to decision (0 decisions)")
+    assert figures[2][0] == "too few to tell"
+    assert "0.0" not in figures[1][0]

@@ -32,7 +32,9 @@ def test_notify_with_a_subject_queues_an_email_to_the_user(make_user):
 
     message = db.session.scalars(select(OutboxMessage)).one()
     assert (message.to_address, message.subject, message.body, message.kind) == (
-        "dana@example.org", "Your result", "Open the portal to read the feedback.", "submission.decided"
+        "dana@example.org", "Your result",
+        "Open the portal to read the feedback.\n\nOpen it in the portal:\nhttp://127.0.0.1:5000/submissions/3\n",
+        "submission.decided",
     )
 
 

@@ -253,3 +253,21 @@ def test_reviewer_pauses_and_resumes_from_the_queue(client, make_reviewer, submi
     client.post("/review/availability?pause=0")
     db.session.expire_all()
     assert assignment_of(waiting.current_version, reviewer).state == "open"
+
+
+def test_queue_names_released_work_and_why(client, make_reviewer, submit_plan):
+    rita = make_reviewer(name="Rita Reviewer")
+    submission = submit_plan()
+    version = submission.current_version
+    submissions.withdraw(educator=submission.educator, submission=submission)
+    reviews.release_for_withdrawal(version, actor=submission.educator)
+    db.session.commit()
+    token = accounts.start_session(rita)
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = token
+
+    page = client.get("/review").get_data(as_text=True)
+
+    assert f"Submission {submission.id}, version 1</a> — " in page
+    assert "released: the educator withdrew it" in page

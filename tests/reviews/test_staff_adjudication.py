@@ -132,7 +132,9 @@ def test_a_staff_member_who_reviewed_the_version_cannot_adjudicate_it(app, clien
     other = make_user(name="Olga Other", roles=("reviewer",), organization="Lakeview Charter Network")
     reviews.ensure_profile(other)
     db.session.commit()
-    version = submit_plan().current_version
+    version = submit_plan().current_version  # nobody qualified yet: it waits
+    for person in (both, other):  # hand-assignment, like routing, takes only reviewers qualified for the stack
+        reviews.ensure_profile(person).stacks = [version.submission.credential.stack]
     for reviewer, entries in ((both, all_yes(version)), (other, {**all_yes(version), "plan": ("not_yet", "No.")})):
         reviews.assign_by_hand(staff=both, version=version, reviewer_id=reviewer.id)
         db.session.flush()

@@ -70,15 +70,20 @@ def test_table_shows_each_reviewers_numbers_and_a_strict_reviewer_in_words(clien
     # p_o = 0; Cohen p_e = 0 * 1 + 1 * 0 = 0, kappa = 0; Gwet pi = 1/2, p_e = 1/2, AC1 = (0 - 1/2) / (1/2) = -1.
     stack_title = db.session.scalar(select(Stack.title))
     assert row_text(page, harsh) == (
-        f"Hal Harsh Lakeview Charter Network Active Pause Hal Harsh 5 0 0 {stack_title} 4 3.0 0% "
-        "Much stricter than the pool"
+        f"Hal Harsh Lakeview Charter Network Active Pause Hal Harsh 5 0 0 {stack_title} 4 3.0 from 4 reviews "
+        "0% of 12 results Much stricter than the pool"
     )
-    assert row_text(page, kind).endswith("4 1.0 100% Much more lenient than the pool")
-    assert row_text(page, harsh, "rates") == "Hal Harsh 0% (0 of 4) 0% (0 of 4) 0% (0 of 4)"  # data_snapshot, ...
-    assert row_text(page, "pool", "rates") == "The whole pool 50% (4 of 8) 50% (4 of 8) 50% (4 of 8)"
-    assert row_text(page, harsh, "agreement") == "Hal Harsh 12 0% 0.00 -1.00"
-    assert row_text(page, loner, "agreement") == "Lou 0 — — —"
-    assert row_text(page, loner) == f"Lou Lakeview Charter Network Active Pause Lou 5 0 0 {stack_title} 0 — —"
+    assert row_text(page, kind).endswith("4 1.0 from 4 reviews 100% of 12 results Much more lenient than the pool")
+    # 4 results a part is below STATS_MIN_RESULTS (10); the pool's 8 too.
+    assert row_text(page, harsh, "rates") == "Hal Harsh" + " too few to tell (4 results)" * 3
+    assert row_text(page, "pool", "rates") == "The whole pool" + " too few to tell (8 results)" * 3
+    assert row_text(page, harsh, "agreement") == (
+        "Hal Harsh 12 0% from 12 pairs κ 0.00 from 12 pairs AC1 -1.00 from 12 pairs"
+    )
+    assert row_text(page, loner, "agreement") == "Lou 0" + " too few to tell (0 pairs)" * 3
+    assert row_text(page, loner) == (
+        f"Lou Lakeview Charter Network Active Pause Lou 5 0 0 {stack_title} 0 not enough decisions yet no results yet"
+    )
     assert "The pool says Yes to 50% of the parts" in page
 
 
@@ -164,3 +169,66 @@ def test_table_query_count_does_not_grow_with_reviewers(client, staff, make_revi
 
     assert page.count('<tr id="reviewer-') == 20
     assert many[0] == few[0]
+
+
+def test_part_columns_are_titles_grouped_by_credential_never_keys(client, staff, make_reviewer, review_of):
+    review_of(make_reviewer(name="Hal Harsh"), "ynn")
+
+    page = text_of(client.get("/staff/reviewers"))
+
+    table = re.search(r'aria-labelledby="parts-heading">(.*?)</table>', page, re.S).group(1)
+    groups = re.findall(r'<th scope="colgroup" colspan="(\d+)">([^<]+)</th>', table)
+    assert [(int(n), title.split(":")[0]) for n, title in groups] == [(3, "Foundations of Digital Equity")]
+    assert re.findall(r'<th scope="col">(Part [^<]+)</th>', table) == [
+        "Part 1. Overview Questions", "Part 2. Evidence/Artifacts", "Part 3. Reflection",
+    ]
+    assert "data_snapshot" not in table
+
+
+def test_statistics_below_the_minimum_say_too_few_to_tell(app, client, staff, make_reviewer, review_of):
+    harsh, kind = make_reviewer(name="Hal Harsh"), make_reviewer(name="Kim Kind")
+    version = review_of(harsh, "nny", days=3)
+    review_of(kind, "yyy", version=version, days=1)
+
+    page = text_of(client.get("/staff/reviewers"))
+
+    assert row_text(page, harsh, "agreement") == "Hal Harsh 3" + " too few to tell (3 pairs)" * 3
+    assert "too few to tell (1 review)" in row_text(page, harsh)  # median days from one decision
+    assert "too few to tell (3 results)" in row_text(page, harsh)  # Yes rate
+
+    app.config.update(STATS_MIN_PAIRS=3, STATS_MIN_RESULTS=3, STATS_MIN_DECISIONS=1)
+    page = text_of(client.get("/staff/reviewers"))
+    assert row_text(page, harsh, "agreement").startswith("Hal Harsh 3 33% from 3 pairs κ ")
+    assert "3.0 from 1 review 33% of 3 results" in row_text(page, harsh)
+
+
+def test_pool_csv_has_the_same_figures_and_neutralizes_formulas(client, staff, make_reviewer, review_of):
+    import csv
+    import io
+
+    harsh = make_reviewer(name="=cmd|' /C calc'!A0")
+    review_of(harsh, "nny")
+
+    response = client.get("/staff/reviewers.csv")
+
+    lines = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert response.mimetype == "text/csv"
+    assert lines[0][:3] == ["Name", "Email", "Organization"]
+    row = next(line for line in lines[1:] if line[1] == harsh.email)
+    assert row[0] == "'=cmd|' /C calc'!A0"
+    assert row[8:12] == ["1", "too few to tell", "3", "too few to tell"]
+    assert row[13:] == ["0", "too few to tell", "too few to tell", "too few to tell"]
+
+
+def test_people_csv_uses_the_search_and_neutralizes_formulas(client, staff, make_user):
+    import csv
+    import io
+
+    make_user(name="+Evil Person", email="evil@example.org", organization="@Org")
+    make_user(name="Quiet Person", email="quiet@example.org")
+
+    response = client.get("/staff/people.csv?q=evil")
+
+    lines = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert lines[0] == ["Id", "Name", "Email", "Organization", "Roles", "Created"]
+    assert [line[1:5] for line in lines[1:]] == [["'+Evil Person", "evil@example.org", "'@Org", "educator"]]

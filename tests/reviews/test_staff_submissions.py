@@ -1,6 +1,8 @@
 """Staff: the list of every submission (filters, flags, bounded queries) and one submission's history and actions."""
 
+import csv
 import html
+import io
 import re
 from datetime import timedelta
 
@@ -99,7 +101,8 @@ def test_list_shows_every_submission_newest_first_with_its_facts(client, overvie
     late = overview["late"]
     due = assignment_of(late.current_version, overview["rita"]).due_at
     assert rows[late.id] == (
-        f"{late.id} {late.educator.name} {AUTHOR_ORG} — {late.credential.title} In review Overdue 1 "
+        f"{late.id} {late.educator.name} {late.educator.email} {AUTHOR_ORG} — {late.credential.title} "
+        "In review Overdue 1 "
         f"Rita Reviewer {due:%d %b %Y} 0 of 1"
     )
     assert rows[overview["coached"].id].endswith("Not yet Coaching 3 — — 0 of 1")
@@ -285,20 +288,82 @@ def test_assign_by_hand_refuses_the_authors_organization(client, staff, make_rev
         f"/staff/submissions/{submission.id}/assign", data={"reviewer": colleague.id}, follow_redirects=True
     )
 
-    assert "This reviewer is from the author's organization." in text_of(response)
+    assert "Cole League cannot take this submission: same organization." in text_of(response)
     assert holders_of(submission.current_version) == {}
 
 
 def test_assign_by_hand_gives_the_version_to_the_chosen_reviewer(client, staff, make_reviewer, make_submission):
-    full = make_reviewer(name="Fay Full", capacity=0)  # over capacity: staff's call
+    fay = make_reviewer(name="Fay Free", capacity=1)
+    submission = make_submission(state=State.SUBMITTED)
+
+    response = client.post(
+        f"/staff/submissions/{submission.id}/assign", data={"reviewer": fay.id}, follow_redirects=True
+    )
+
+    assert "Assigned to Fay Free" in text_of(response)
+    assert holders_of(submission.current_version) == {fay.id: AssignmentState.OPEN}
+
+
+def test_assign_by_hand_refuses_a_reviewer_at_capacity(client, staff, make_reviewer, make_submission):
+    full = make_reviewer(name="Fay Full", capacity=0)
     submission = make_submission(state=State.SUBMITTED)
 
     response = client.post(
         f"/staff/submissions/{submission.id}/assign", data={"reviewer": full.id}, follow_redirects=True
     )
 
-    assert "Assigned to Fay Full" in text_of(response)
-    assert holders_of(submission.current_version) == {full.id: AssignmentState.OPEN}
+    assert "Fay Full cannot take this submission: at capacity." in text_of(response)
+    assert holders_of(submission.current_version) == {}
+
+
+def test_hand_assignment_offers_only_eligible_reviewers_and_names_why_not(
+    client, staff, make_reviewer, make_user, submit_plan
+):
+    dana = make_reviewer(name="Dana Decliner")
+    submission = submit_plan()  # to Dana, the only reviewer yet
+    reviews.decline(reviewer=dana, assignment=assignment_of(submission.current_version, dana),
+                    reason="I have a conflict of interest")
+    db.session.commit()
+    make_reviewer(name="Cole League", organization=AUTHOR_ORG)
+    make_reviewer(name="Fay Full", capacity=0)
+    make_reviewer(name="Pat Paused", is_active=False)
+    make_reviewer(name="Una Unqualified", qualified=False)
+    make_reviewer(name="Ezra Eligible")
+    author = submission.educator
+    author.is_reviewer = True
+    reviews.ensure_profile(author)
+    db.session.commit()
+
+    page = text_of(client.get(f"/staff/submissions/{submission.id}"))
+
+    offered = re.search(r'<select[^>]*id="assign-reviewer".*?</select>', page, flags=re.S).group(0)
+    assert re.findall(r"<option[^>]*>([^<—]+) —", offered) == ["Ezra Eligible"]
+    refused = dict(re.findall(r"<li>([^<]+?) — \d+ of \d+ open: <strong>([^<]+)</strong></li>", page))
+    assert refused == {
+        "Cole League": "same organization", "Dana Decliner": "declined: conflict", "Fay Full": "at capacity",
+        "Pat Paused": "inactive", "Una Unqualified": "not qualified for this stack",
+        author.name: "the author, not qualified for this stack",
+    }
+
+
+def test_assigning_work_already_assigned_says_the_first_is_released(client, staff, make_reviewer, submit_plan):
+    dana, ezra = make_reviewer(name="Dana Reviewer"), make_reviewer(name="Ezra Reviewer")
+    submission = submit_plan()  # to Dana: equal loads, lowest id
+
+    page = text_of(client.get(f"/staff/submissions/{submission.id}"))
+    assert "Dana Reviewer's assignment will be released" in page
+
+    response = client.post(f"/staff/submissions/{submission.id}/assign", data={"reviewer": ezra.id},
+                           follow_redirects=True)
+
+    assert "Assigned to Ezra Reviewer" in text_of(response)
+    assert "Dana Reviewer's assignment was released." in text_of(response)
+    db.session.expire_all()
+    assert holders_of(submission.current_version) == {
+        dana.id: AssignmentState.RELEASED, ezra.id: AssignmentState.OPEN
+    }
+    listing = listed(client.get("/staff/submissions"))[submission.id]
+    assert "Ezra Reviewer, Dana Reviewer (released)" in listing
 
 
 def test_assign_by_hand_refuses_a_decided_version(client, staff, make_reviewer, make_submission):
@@ -324,7 +389,7 @@ def test_assign_by_hand_to_a_reviewer_who_declined_is_answered_not_crashed(
     response = client.post(f"/staff/submissions/{submission.id}/assign", data={"reviewer": rita.id},
                            follow_redirects=True)
 
-    assert "This reviewer was already given this version" in text_of(response)
+    assert "Rita Reviewer cannot take this submission: declined: conflict" in text_of(response)
     db.session.expire_all()
     assert holders_of(submission.current_version) == {rita.id: AssignmentState.DECLINED}
 
@@ -374,6 +439,62 @@ def test_reassign_refused_keeps_the_assignment_open(client, staff, make_reviewer
         f"/staff/assignments/{assignment.id}/reassign", data={"reviewer": colleague.id}, follow_redirects=True
     )
 
-    assert "This reviewer is from the author's organization." in text_of(response)
+    assert "Cole cannot take this submission: same organization." in text_of(response)
     db.session.expire_all()
     assert holders_of(submission.current_version) == {rita.id: AssignmentState.OPEN}
+
+
+def test_search_finds_by_name_email_and_number(client, staff, make_user, make_submission):
+    ana = make_user(name="Ana Ortega", email="ana.ortega@riverside.example")
+    bo = make_user(name="Bo Lindqvist", email="bo@lakeview.example")
+    ana_work, bo_work = make_submission(educator=ana), make_submission(educator=bo)
+
+    assert list(listed(client.get("/staff/submissions?q=ortega"))) == [ana_work.id]
+    assert list(listed(client.get("/staff/submissions?q=LAKEVIEW.example"))) == [bo_work.id]
+    assert list(listed(client.get(f"/staff/submissions?q=%23{bo_work.id}"))) == [bo_work.id]
+    assert listed(client.get("/staff/submissions?q=%25")) == {}  # % is a plain character, not a wildcard
+
+
+def test_search_too_long_is_refused_next_to_the_field_and_kept(client, staff, make_submission):
+    make_submission()
+
+    response = client.get("/staff/submissions?q=" + "x" * 101)
+
+    page = text_of(response)
+    assert response.status_code == 200
+    assert "Search for at most 100 characters. The search was not applied." in page
+    assert 'value="' + "x" * 101 + '"' in page
+    assert len(listed(response)) == 1
+
+
+def test_csv_export_uses_the_filters_and_neutralizes_formulas(client, staff, make_user, make_submission):
+    evil = make_user(name="=HYPERLINK(\"http://evil.example\")", email="evil@example.org",
+                     organization="+Cmd Org")
+    other = make_user(name="Quiet Person")
+    evil_work = make_submission(educator=evil)
+    make_submission(educator=other)
+
+    response = client.get("/staff/submissions.csv?q=evil")
+
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    lines = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert lines[0][:4] == ["No.", "Educator", "Email", "Organization"]
+    assert len(lines) == 2
+    assert lines[1][:4] == [str(evil_work.id), "'=HYPERLINK(\"http://evil.example\")", "evil@example.org", "'+Cmd Org"]
+    assert lines[1][6] == "Draft"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "submissions.export"))
+    assert event.actor_id == staff.id and event.detail == {"filters": {"q": "evil"}}
+
+
+def test_csv_export_names_withdrawn_work(client, staff, make_submission):
+    withdrawn = make_submission(state=State.WITHDRAWN)
+
+    lines = list(csv.reader(io.StringIO(client.get("/staff/submissions.csv").get_data(as_text=True))))
+
+    assert [line[6] for line in lines[1:] if line[0] == str(withdrawn.id)] == ["Withdrawn"]
+
+
+def test_csv_export_is_staff_only(client, make_user, login_as):
+    login_as(make_user())
+    assert client.get("/staff/submissions.csv").status_code in (403, 404)
