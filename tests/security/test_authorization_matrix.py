@@ -122,6 +122,11 @@ POLICY: dict[str, set[str]] = {
     "district.link": NOBODY,
     "district.methods": SIGNED_IN,
     "district.remove": OWNER,
+    "staff.overview": STAFF,
+    "staff_reviews.submissions_csv": STAFF,
+    "staff_reviews.reviewers_csv": STAFF,
+    "accounts.people_csv": STAFF,
+    "submissions.remove_goal": OWNER_OR_STAFF,  # staff are sent to the version page, like edit
     "badges.did_json": ANYONE,
     "badges.status_list": ANYONE,
     "badges.public": ANYONE,  # the share token in the address is the key; a hidden one says "Not shared"
@@ -236,7 +241,7 @@ def url_values(rule, world: World, objects: Objects) -> dict:
         "user_id": world.users["educator"].id, "slug": world.stack_slug, "stack_slug": world.stack_slug,
         "credential_slug": world.credential_slug, "filename": "css/portal.css",
         "token": world.invitation_token if rule.endpoint == "cohorts.accept_invitation" else "no-such-import",
-        "issued_id": objects.issued_id, "identity_id": objects.identity_id,
+        "issued_id": objects.issued_id, "identity_id": objects.identity_id, "part_key": "needs_assessment",
     }
     if rule.endpoint == "badges.public":
         values["token"] = objects.share_token
