@@ -196,12 +196,13 @@ def pool_candidates(stack_id: int) -> list[Candidate]:
         select(reviewer_stacks.c.reviewer_id).where(reviewer_stacks.c.stack_id == stack_id)
     ))
     rows = db.session.execute(
-        select(ReviewerProfile, User.organization_id, User.is_reviewer).join(User, User.id == ReviewerProfile.user_id)
+        select(ReviewerProfile, User.organization_id, User.is_reviewer, User.deactivated_at)
+        .join(User, User.id == ReviewerProfile.user_id)
     ).all()
     return [
-        Candidate(p.user_id, org, p.is_active and is_reviewer, p.user_id in qualified, p.capacity,
-                  loads.get(p.user_id, 0), p.last_assigned_at)
-        for p, org, is_reviewer in rows
+        Candidate(p.user_id, org, p.is_active and is_reviewer and deactivated_at is None, p.user_id in qualified,
+                  p.capacity, loads.get(p.user_id, 0), p.last_assigned_at)
+        for p, org, is_reviewer, deactivated_at in rows
     ]
 
 

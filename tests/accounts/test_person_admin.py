@@ -219,7 +219,7 @@ def test_a_deactivated_reviewer_gets_no_new_work_by_routing_or_by_hand(staff, ma
     db.session.commit()
     submission = routed_submission(make_submission, make_user)
     assert open_reviewers(submission) == []
-    with pytest.raises(reviews.ReviewError, match="Choose an active reviewer."):
+    with pytest.raises(reviews.ReviewError, match="cannot take this submission: inactive"):
         reviews.assign_by_hand(staff=staff, version=submission.current_version, reviewer_id=reviewer.id)
 
     admin.reactivate(staff=staff, user=reviewer)  # back on: the waiting submission reaches them at once
