@@ -241,7 +241,8 @@ def request_email_change(*, user: User, password: str, new_email: str) -> None:
         to=user.email, subject="Your email address is being changed", kind="account.email_change_notice",
         body=(f"Hello {user.name},\n\nSomeone signed in to your Micro-credential Portal account asked to change "
               f"its email address to {address}. The change happens only when the link sent there is followed.\n"
-              f"If this was not you, change your password and contact {_program_contact()}.\n"),
+              f"If this was not you, change your password and contact {_program_contact()}.\n\n"
+              f"Your account:\n{public_url('accounts.account')}\n"),
     )
     audit.record("account.email_change_requested", actor=user, subject=user, new_email=address)
 

@@ -22,7 +22,7 @@ def tell_earned(*, version, issued: IssuedCredential | None) -> None:
         url += "#share"
     notifications.notify(
         user=submission.educator, text=f"“{title}” was earned.", link=_path(url),
-        email_subject=f"Review complete: {title}",
+        email_subject=f"Earned: {title}",
         email_body=f"“{title}” was earned: a reviewer marked every part Yes.\n\n"
                    f"Your credential, the feedback and the share panel:\n{url}\n\n{SHARE_HOW}",
         kind="submission.decided",

@@ -8,13 +8,18 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from portal.accounts import links
 from portal.audit import utcnow
+from portal.badges import services as badges
+from portal.badges.models import IssuedCredential
 from portal.cohorts import members as membership
 from portal.cohorts import services as cohorts
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from portal.reviews import services as reviews
 from portal.reviews.models import Assignment
+from portal.submissions.models import State
+from tests.conftest import PASSWORD
 from tests.reviews.conftest import all_yes
 
 PORTAL = "https://portal.example.org"
@@ -119,6 +124,57 @@ def invited(w):
     return None, "cohort.invitation", "You are invited to Data Equity Cohort 2025", "Choose your password"
 
 
+def password_reset(w):
+    dana = w.make_user(name="Dana Whitfield")
+    links.request_password_reset(email=dana.email)
+    db.session.commit()
+    return Signed(dana, out=True), "account.password_reset", "Reset your password", "Choose a new password"
+
+
+def confirm_address(w):
+    user = links.sign_up(email="new@riverside.k12.us", name="New Person", password="a long password",
+                         organization="Riverside Unified School District")
+    db.session.commit()
+    return Signed(user, out=True), "account.confirm_email", "Confirm your email address", "Confirm your email address"
+
+
+def sign_up_taken(w):
+    dana = w.make_user(name="Dana Whitfield")
+    links.sign_up(email=dana.email, name="Someone Else", password="a long password", organization="")
+    db.session.commit()
+    return (Signed(dana, out=True), "account.sign_up_existing", "Someone tried to sign up with your address",
+            "Forgot your password?")
+
+
+def address_change(w):
+    dana = w.make_user(name="Dana Whitfield")
+    links.request_email_change(user=dana, password=w.password, new_email="dana.new@riverside.k12.us")
+    db.session.commit()
+    return dana, "account.email_change_notice", "Your email address is being changed", "Your account"
+
+
+def revoked(w):
+    educator, *_ = decided(all_yes, "")(w)
+    staff = w.make_user(name="Stella Staff", roles=("staff",), organization="CoSN Program Office")
+    issued = db.session.scalar(select(IssuedCredential).where(IssuedCredential.earner_id == educator.id))
+    badges.revoke_credential(actor=staff, issued=issued, reason="Submitted work was not the educator's own.")
+    db.session.commit()
+    return educator, "badge.revoked", f"Credential revoked: {PLAN}", PLAN
+
+
+def stack_earned(w):
+    educator = w.make_user(name="Dana Whitfield")
+    for slug in ("foundations", "identifying-challenges", "engaging-stakeholders", "district-plan"):
+        w.make_submission(educator=educator, slug=slug, state=State.EARNED)
+    badges.issue_missing()
+    rita = w.make_reviewer(name="Rita Reviewer")
+    version = w.make_submission(educator=educator, slug="implementing-plan", state=State.SUBMITTED).current_version
+    reviews.route_submitted(version, actor=educator)
+    reviews.confirm_review(reviewer=rita, assignment=assignment_of(version, rita), entries=all_yes(version))
+    db.session.commit()
+    return educator, "badge.stack_earned", "Stack credential earned: Digital Equity", "Digital Equity"
+
+
 SCENARIOS = {
     "submission received": received,
     "review assigned": assigned,
@@ -130,7 +186,20 @@ SCENARIOS = {
     "staff: needs adjudication": disagreement,
     "cohort member added": added_to_cohort,
     "cohort invitation": invited,
+    "password reset": password_reset,
+    "address to confirm": confirm_address,
+    "sign-up with a taken address": sign_up_taken,
+    "address being changed": address_change,
+    "credential revoked": revoked,
+    "stack credential earned": stack_earned,
 }
+
+
+class Signed:
+    """A recipient who follows the link signed out (a reset or confirmation link)."""
+
+    def __init__(self, user, *, out: bool):
+        self.user, self.out = user, out
 
 
 class World:
@@ -140,11 +209,13 @@ class World:
 
 @pytest.mark.parametrize("scenario", SCENARIOS.values(), ids=SCENARIOS.keys())
 def test_every_mail_links_to_its_page_for_its_recipient(
-    scenario, app, client, login_as, make_user, make_reviewer, submit_plan, credential
+    scenario, app, client, login_as, make_user, make_reviewer, submit_plan, credential, make_submission
 ):
     world = World(app=app, make_user=make_user, make_reviewer=make_reviewer, submit_plan=submit_plan,
-                  credential=credential)
+                  credential=credential, make_submission=make_submission, password=PASSWORD)
     recipient, kind, subject, heading = scenario(world)
+    signed_out = isinstance(recipient, Signed)
+    recipient = recipient.user if signed_out else recipient
     query = select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id.desc())
     if recipient is not None:
         query = query.where(OutboxMessage.to_address == recipient.email)
@@ -154,9 +225,10 @@ def test_every_mail_links_to_its_page_for_its_recipient(
     assert message.subject.startswith(subject)
     links = re.findall(r"https?://\S+", message.body)
     assert links and all(link.startswith(PORTAL + "/") for link in links)
-    if recipient is not None:
+    if recipient is not None and not signed_out:
         login_as(recipient)
-    response = client.get(links[-1].removeprefix(PORTAL))
+    # A one-time link puts its token in the session and redirects to a page without it.
+    response = client.get(links[-1].removeprefix(PORTAL), follow_redirects=signed_out)
     assert response.status_code == 200, response.headers.get("Location")
     h1 = re.search(r"<h1[^>]*>(.*?)</h1>", response.get_data(as_text=True), flags=re.S).group(1)
     assert html.unescape(re.sub(r"<[^>]+>", "", h1)).strip().startswith(heading)
@@ -169,7 +241,8 @@ def test_mail_kinds_covered_are_every_kind_the_portal_queues():
     source = "\n".join(p.read_text() for p in pathlib.Path("portal").rglob("*.py"))
     kinds = set(re.findall(r'kind="([a-z_]+\.[a-z_]+)"', source))
     tested = {"submission.received", "review.assigned", "submission.decided", "review.reminder", "staff.attention",
-              "cohort.member_added", "cohort.invitation"}
+              "cohort.member_added", "cohort.invitation", "account.password_reset", "account.confirm_email",
+              "account.sign_up_existing", "account.email_change_notice", "badge.revoked", "badge.stack_earned"}
     assert kinds == tested
 
 
