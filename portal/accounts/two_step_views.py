@@ -153,7 +153,8 @@ def _is_protected_page() -> bool:
 @bp.before_app_request
 def require_two_step_set_up():
     """Staff and review pages wait until a person whose role requires two-step sign-in has set it up."""
-    if not current_user.is_authenticated or not _is_protected_page():
+    # The page is checked first: static files and public pages must not load the user (nor need the database).
+    if not _is_protected_page() or not current_user.is_authenticated:
         return None
     if not two_factor.must_enrol(signed_in_user()):
         return None

@@ -318,7 +318,7 @@ def test_staff_build_a_cohort_and_an_invited_member_joins(
     headline = figures(page)
     assert [label for _, label in headline] == [
         "members", "median days from submission to decision (1 decision)",
-        "earned on the first attempt (1 of 1 first versions decided)",
+        "earned on the first attempt (1 of 1 first versions decided)", "credentials issued to members",
     ]
     assert headline[0][0] == "4"
     assert headline[1][0] == "too few to tell", headline  # only Dana's Foundations was decided

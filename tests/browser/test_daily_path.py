@@ -53,7 +53,9 @@ def _submitted_to(live_app, educator_id: int, reviewer_ids: list[int], slug: str
         for reviewer_id in reviewer_ids:
             reviewer = db.session.get(User, reviewer_id)
             reviewer.organization = get_or_create_organization("Harbor Test District")
-            reviews.ensure_profile(reviewer)
+            profile = reviews.ensure_profile(reviewer)
+            if credential.stack not in profile.stacks:
+                profile.stacks.append(credential.stack)  # hand-assignment follows the routing rule
             reviews.assign_by_hand(staff=staff, version=version, reviewer_id=reviewer_id)
         db.session.commit()
         ids = version.id, submission.id
@@ -320,7 +322,7 @@ def test_a_notice_about_work_given_to_someone_else_says_so(page, live_app, make_
         staff = db.session.scalar(select(User).where(User.email == STAFF_EMAIL))
         second_user = db.session.get(User, second.id)
         second_user.organization = get_or_create_organization("Harbor Test District")
-        reviews.ensure_profile(second_user)
+        reviews.ensure_profile(second_user).stacks = list(reviews.ensure_profile(db.session.get(User, first.id)).stacks)
         reviews.reassign(staff=staff, assignment=db.session.get(Assignment, assignment_id), reviewer_id=second.id)
         db.session.commit()
         db.session.remove()
@@ -329,7 +331,7 @@ def test_a_notice_about_work_given_to_someone_else_says_so(page, live_app, make_
     expect(item.locator(".tag")).to_have_text("No longer current")
     expect(item).to_contain_text("staff gave this review to another reviewer.")
     axe.check(page, "notices with one no longer current")
-    follow(page, item.get_by_role("link"))
+    follow(page, item.get_by_role("button"))
     expect(page.locator("#closed-note")).to_contain_text("This review is no longer yours")
     axe.check(page, "scoring page of a review that went elsewhere")
     axe.assert_clean()
