@@ -1,10 +1,11 @@
 import re
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
 
 from portal.accounts import services as accounts
+from portal.accounts.browser import sign_in_browser
 from portal.accounts.models import User
 from portal.audit import utcnow
 from portal.catalog.models import Stack
@@ -398,7 +399,7 @@ def accept_invitation(token: str):
             db.session.rollback()
             return _invitation_problem(error)
         else:
-            _sign_in(user)
+            sign_in_browser(user)
             db.session.commit()
             flash(f"Welcome, {user.name}. Your password is set and you are signed in.", "success")
             return redirect(url_for("cohorts.mine"))
@@ -409,12 +410,3 @@ def _invitation_problem(error: invitations.InvitationError):
     status = 404 if error.problem == invitations.InvitationProblem.UNKNOWN else 410
     return render_template("cohorts/invitation_problem.html", problem=error.problem.value,
                            invitation=error.invitation), status
-
-
-def _sign_in(user: User) -> None:
-    # As accounts.views._sign_in: a new session id, a server-side session, then Flask-Login.
-    if current_user.is_authenticated:
-        accounts.end_session(current_user.session_token)
-    session.clear()
-    accounts.start_session(user)
-    login_user(user)
