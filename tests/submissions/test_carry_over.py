@@ -4,26 +4,11 @@ and the page says what was carried."""
 import html
 import io
 
-import pytest
-
 from portal.extensions import db
 from portal.submissions import services
 from portal.submissions.models import State
 from tests.conftest import TINY_PDF, fill_and_submit
 from tests.submissions.test_views import files_of, form_fields, upload
-
-
-@pytest.fixture
-def educator(make_user, login_as):
-    user = make_user(name="Dana Whitfield")
-    login_as(user)
-    return user
-
-
-@pytest.fixture
-def plan_draft(educator, make_submission):
-    make_submission(educator=educator, slug="foundations", state=State.EARNED)
-    return make_submission(educator=educator, slug="district-plan", state=State.DRAFT)
 
 
 def _draft_with_two_files(client, plan_draft):

@@ -20,19 +20,6 @@ from tests.conftest import TINY_PDF
 
 
 @pytest.fixture
-def educator(make_user, login_as):
-    user = make_user(name="Dana Whitfield")
-    login_as(user)
-    return user
-
-
-@pytest.fixture
-def plan_draft(educator, make_submission):
-    make_submission(educator=educator, slug="foundations", state=State.EARNED)
-    return make_submission(educator=educator, slug="district-plan", state=State.DRAFT)
-
-
-@pytest.fixture
 def folder(app, plan_draft, tmp_path) -> Path:
     """An empty upload folder from here on (the earned prerequisite's files stay in the first one)."""
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "under-test")

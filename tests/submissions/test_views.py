@@ -4,7 +4,6 @@ import io
 import re
 import zipfile
 
-import pytest
 from sqlalchemy import select
 
 from portal.audit import AuditEvent
@@ -25,17 +24,6 @@ def form_fields(submission, answers, revision, **extra):
     return data
 
 
-@pytest.fixture
-def educator(make_user, login_as):
-    user = make_user(name="Dana Whitfield")
-    login_as(user)
-    return user
-
-
-@pytest.fixture
-def plan_draft(educator, make_submission):
-    make_submission(educator=educator, slug="foundations", state=State.EARNED)
-    return make_submission(educator=educator, slug="district-plan", state=State.DRAFT)
 
 
 def post_save(client, submission, data, **kwargs):
