@@ -254,7 +254,7 @@ def test_earned_notice_and_email_link_to_the_share_panel(app, make_issued):
     assert (notice.text, notice.link) == ("“Foundations of Digital Equity: Understanding the Homework Gap” was earned.",
                                           path)
     mail = db.session.scalar(select(OutboxMessage).where(
-        OutboxMessage.to_address == issued.earner.email, OutboxMessage.subject.like("Review complete:%")))
+        OutboxMessage.to_address == issued.earner.email, OutboxMessage.subject.like("Earned:%")))
     assert app.config["PORTAL_URL"].rstrip("/") + path in mail.body
     assert "share panel" in mail.body
 
