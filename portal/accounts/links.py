@@ -87,16 +87,21 @@ def find_link(token: str, purpose: str) -> AccountToken:
     return row
 
 
-def _claim(row: AccountToken) -> datetime:
-    """Use the link up. A conditional UPDATE, so two requests racing with one link cannot both succeed."""
-    now = utcnow()
+def claim_once(model, row_id: int, now: datetime) -> bool:
+    """Use up a one-time link row (an account link or a roster invitation): a conditional UPDATE, so two
+    requests racing with one link cannot both succeed. False when it was used or has expired."""
     claimed = db.session.execute(
-        update(AccountToken)
-        .where(AccountToken.id == row.id, AccountToken.used_at.is_(None), AccountToken.expires_at > now)
+        update(model)
+        .where(model.id == row_id, model.used_at.is_(None), model.expires_at > now)
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    return claimed.rowcount == 1
+
+
+def _claim(row: AccountToken) -> datetime:
+    now = utcnow()
+    if not claim_once(AccountToken, row.id, now):
         raise LinkError("This link no longer works.")
     return now
 

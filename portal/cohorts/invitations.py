@@ -1,7 +1,6 @@
 """Invitations: accounts created from a roster have no password until their owner sets one through a
 one-time link. Only the SHA-256 of the link's token is stored; the link works once and expires."""
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -11,6 +10,7 @@ from sqlalchemy import select, update
 
 from portal import audit
 from portal.accounts import services as accounts
+from portal.accounts.links import claim_once, token_hash
 from portal.audit import utcnow
 from portal.cohorts.models import Cohort, Invitation
 from portal.extensions import db
@@ -40,10 +40,6 @@ def unusable_password() -> str:
 
 def has_password(user) -> bool:
     return not user.password_hash.startswith(UNUSABLE_PASSWORD_PREFIX)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def invitation_days() -> int:
@@ -107,13 +103,7 @@ def accept_invitation(*, token: str, password: str):
     invitation = find_invitation(token)
     accounts.check_password_rules(password)
     now = utcnow()
-    claimed = db.session.execute(
-        update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None), Invitation.expires_at > now)
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
+    if not claim_once(Invitation, invitation.id, now):
         raise InvitationError(InvitationProblem.USED, invitation)
     user = invitation.user
     user.password_hash = accounts.hash_password(password)
