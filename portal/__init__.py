@@ -18,6 +18,7 @@ from portal.badges import views as badges_views
 from portal.badges import views_public as badges_public_views  # noqa: F401 -- adds its routes to badges_views.bp
 from portal.badges import views_share as badges_share_views  # noqa: F401 -- adds its routes to badges_views.bp
 from portal.badges.verdict import long_date
+from portal.cache import CacheGeneration  # noqa: F401 -- its table is part of the schema
 from portal.catalog import cli as catalog_cli
 from portal.catalog import views as catalog_views
 from portal.cohorts import views as cohorts_views

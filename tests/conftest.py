@@ -16,6 +16,7 @@ os.environ.setdefault("PORTAL_CONFIG", "test")
 
 from portal import create_app  # noqa: E402
 from portal.accounts import services as accounts  # noqa: E402
+from portal.cache import clear_all as clear_process_caches  # noqa: E402
 from portal.catalog.loader import bundled_stack_paths, load_stack  # noqa: E402
 from portal.catalog.models import Credential  # noqa: E402
 from portal.catalog.services import sync_stack  # noqa: E402
@@ -73,6 +74,7 @@ def app_config(database_url, tmp_path, badge_key_file) -> dict:
 
 @pytest.fixture
 def app(app_config):
+    clear_process_caches()  # the database is emptied after every test, as if a new process served it
     app = create_app(app_config)
     app.test_client_class = FreshContextClient
     with app.app_context():

@@ -1,0 +1,105 @@
+"""Per-process caches of data that changes rarely: the catalog, option lists, a cohort's figures.
+
+Each worker process keeps its own copy. What keeps the copies honest across processes (gunicorn workers, a
+`flask catalog load` in another shell) is a generation number per name in the database: whatever changes the
+data calls `changed(name)` in its own transaction, which bumps the number; a cache asks for the number once per
+request, and a value stored under an older number is computed again. A rolled-back change bumps nothing, and a
+request that changed a name reads around the cache until it ends, so nothing uncommitted is ever stored.
+
+Cache plain values (tuples, dataclasses, strings), never ORM objects (they belong to one session) and never
+anything that depends on who asks: a cached value is served to every user of the process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from flask import g, has_app_context
+from sqlalchemy import String, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+
+T = TypeVar("T")
+UNCACHED = -1  # the generation of a name this request changed: compute, do not store
+_ALL: list[ProcessCache] = []
+
+
+class CacheGeneration(db.Model):
+    __tablename__ = "cache_generations"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    generation: Mapped[int] = mapped_column(default=0)
+
+
+def _seen() -> dict[str, int]:
+    """This request's generations, so a page asks the database once per name. Outside an app context (never in
+    the portal) nothing is remembered."""
+    if not has_app_context():
+        return {}
+    if "cache_generations" not in g:
+        g.cache_generations = {}
+    return g.cache_generations
+
+
+def generation(name: str) -> int:
+    seen = _seen()
+    if name not in seen:
+        stored = db.session.scalar(select(CacheGeneration.generation).where(CacheGeneration.name == name))
+        seen[name] = stored or 0
+    return seen[name]
+
+
+def changed(name: str) -> None:
+    """The data cached under `name` changes in the current transaction: every process computes it again after
+    the commit. Call it beside the change, in the same transaction."""
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(CacheGeneration).values(name=name, generation=1)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=[CacheGeneration.name], set_={"generation": CacheGeneration.generation + 1}
+    ))
+    _seen()[name] = UNCACHED
+
+
+def forget_generations() -> None:
+    """Ask the database again on the next read (a long-running command between two units of work)."""
+    if has_app_context():
+        g.pop("cache_generations", None)
+
+
+class ProcessCache:
+    """Values computed once per process and kept until the generation of their name moves. A key may have a
+    scope (a cohort id, say): its generation is then `name:scope`, so one cohort's change leaves the others'
+    values in place. Bounded: past `max_entries` the oldest value goes."""
+
+    def __init__(self, name: str, max_entries: int = 512):
+        self.name = name
+        self.max_entries = max_entries
+        self._values: dict[Hashable, tuple[int, object]] = {}
+        _ALL.append(self)
+
+    def get(self, key: Hashable, compute: Callable[[], T], scope: Hashable | None = None) -> T:
+        current = generation(self.name if scope is None else f"{self.name}:{scope}")
+        if current == UNCACHED:
+            return compute()
+        stored = self._values.get(key)
+        if stored is not None and stored[0] == current:
+            return stored[1]
+        value = compute()
+        self._values.pop(key, None)
+        self._values[key] = (current, value)
+        if len(self._values) > self.max_entries:
+            del self._values[next(iter(self._values))]
+        return value
+
+    def clear(self) -> None:
+        self._values.clear()
+
+
+def clear_all() -> None:
+    """Empty every cache of this process: for a database that was emptied under it (the tests do, per test)."""
+    for cache in _ALL:
+        cache.clear()
