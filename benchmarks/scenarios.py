@@ -87,7 +87,9 @@ def pick_targets(app) -> dict:
         if len(savers) == 2:
             break
     used |= {row.id for row in savers}
-    confirms = [row for row in rows if row.id not in used][-3:]  # for the in-process confirm measurement
+    # For the in-process confirm measurement: one that warms the code up (the first signing of a credential,
+    # the mail templates), then three counted.
+    confirms = [row for row in rows if row.id not in used][-4:]
     used |= {row.id for row in confirms}
     return {
         "staff": staff, "cohort_id": cohort.id, "cohort_members": members,
@@ -175,9 +177,14 @@ def confirm_body(token: str, parts: list[str]) -> str:
 def confirm_posts(app, client, targets: dict, password: str, sessions: dict, threads: int,
                   limit: int) -> list[tuple[str, str, str]]:
     """One (cookie, path, body) per open assignment left, at most `limit`, a multiple of `threads` (each wrk
-    thread takes every threads-th one). A reviewer signs in once: `sessions` keeps their cookie and token."""
-    posts = []
-    for row in open_assignments(app, targets["reserved_versions"])[:limit]:
+    thread takes every threads-th one). One assignment per version: the two reviewers of a double-scored
+    version confirming at the same moment would measure a race, not a confirm. A reviewer signs in once:
+    `sessions` keeps their cookie and token."""
+    posts, versions = [], set()
+    for row in open_assignments(app, targets["reserved_versions"]):
+        if row.version_id in versions or len(posts) == limit:
+            continue
+        versions.add(row.version_id)
         path = f"/review/assignments/{row.id}"
         if row.email not in sessions:
             sessions[row.email] = csrf_session(client, sign_in(client, row.email, password), path)
