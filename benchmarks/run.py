@@ -4,17 +4,19 @@
 
 For each database and data size: a fresh database (a SQLite file under benchmarks/out/, or a PostgreSQL
 database created and dropped here) is filled by benchmarks.generate; every scenario's page is requested once
-in-process with the Flask test client to count its SQL statements (and keep its HTML for the bare baseline);
-then `gunicorn -w 2 -b 127.0.0.1:PORT wsgi:app` is started, staff and reviewers sign in through the real
-/sign-in form (CSRF token and all), and wrk sends --warmup requests, then --requests requests, at
-concurrency 2 (two threads, one connection each). The same wrk script then drives benchmarks/bare_app.py,
-which answers with a static string of each page's size under the same gunicorn settings: the ceiling.
+in-process with the Flask test client to count its SQL statements and time its CPU (and keep its HTML, whose
+size the bare app matches), and the bare app's CPU is timed the same way; then `gunicorn -w 2 -b
+127.0.0.1:PORT wsgi:app` is started, staff and reviewers sign in through the real /sign-in form (CSRF token
+and all), and wrk sends --warmup requests, then --requests requests, at concurrency 2 (two threads, one
+connection each). The same wrk script then drives benchmarks/bare_app.py on the same database under the same
+gunicorn settings (one query and a template of the page's size per page, one UPDATE per post): the ceiling.
+Confirming runs last, each request on another open assignment, as many as are left.
 
 The table goes to stdout and to benchmarks/RESULTS.md; the details (SQL statements with their times, a
 profile of each page, the logs) to benchmarks/out/<database>-<size>/.
 
 This module is the command and one run's order of work; the parts: scenarios.py (the pages and who opens
-them), clients.py (HTTP and sign-in as a browser does it), inprocess.py (queries per page), driver.py
+them), clients.py (HTTP and sign-in as a browser does it), inprocess.py (queries and CPU per page), driver.py
 (gunicorn and wrk), machine.py (how busy the machine is), report.py (judging and the table).
 """
 
