@@ -182,7 +182,7 @@ def run_one(kind: str, size: int, args, env_base: dict) -> list[Result]:
                 wrk(bare_port, scenario, [(c, bare_path(scenario, p), b) for c, p, b in warmup], warmup_requests,
                     args.concurrency, bare_script)
             ceiling = wrk(bare_port, scenario, [(c, bare_path(scenario, p), b) for c, p, b in configs], requests,
-                          args.concurrency, bare_script, [bare.pid])
+                          args.concurrency, bare_script, [bare.pid, *pg_backends(args.pg_server, url)])
             if scenario.pool:
                 info = measure_confirms(app, targets, gen.BENCH_PASSWORD, run_dir)
                 if info is None:
