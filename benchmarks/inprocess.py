@@ -175,6 +175,15 @@ def measure_confirms(app, targets: dict, password: str, run_dir: Path) -> dict |
             report.write(f"  {t:8.2f} ms  {statement[:400]}\n")
         report.write("\n")
     (run_dir / "queries-confirm.txt").write_text(report.getvalue())
+    for row in targets["profiled_confirm"]:  # where a confirm's time goes, as profile-<scenario>.txt shows for pages
+        path = f"/review/assignments/{row.id}"
+        cookie, token = csrf_session(client, sign_in(client, row.email, password), path)
+        profiler = cProfile.Profile()
+        profiler.runcall(client.request, "POST", path, confirm_body(token, targets["parts"][row.requirements_id]),
+                         cookie)
+        stats_text = io.StringIO()
+        pstats.Stats(profiler, stream=stats_text).sort_stats("cumulative").print_stats(40)
+        (run_dir / "profile-review-confirm.txt").write_text(stats_text.getvalue())
     with app.app_context():
         db.session.remove()
     counts = [r[0] for r in runs]
