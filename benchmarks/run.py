@@ -4,17 +4,19 @@
 
 For each database and data size: a fresh database (a SQLite file under benchmarks/out/, or a PostgreSQL
 database created and dropped here) is filled by benchmarks.generate; every scenario's page is requested once
-in-process with the Flask test client to count its SQL statements (and keep its HTML for the bare baseline);
-then `gunicorn -w 2 -b 127.0.0.1:PORT wsgi:app` is started, staff and reviewers sign in through the real
-/sign-in form (CSRF token and all), and wrk sends --warmup requests, then --requests requests, at
-concurrency 2 (two threads, one connection each). The same wrk script then drives benchmarks/bare_app.py,
-which answers with a static string of each page's size under the same gunicorn settings: the ceiling.
+in-process with the Flask test client to count its SQL statements and time its CPU (and keep its HTML, whose
+size the bare app matches), and the bare app's CPU is timed the same way; then `gunicorn -w 2 -b
+127.0.0.1:PORT wsgi:app` is started, staff and reviewers sign in through the real /sign-in form (CSRF token
+and all), and wrk sends --warmup requests, then --requests requests, at concurrency 2 (two threads, one
+connection each). The same wrk script then drives benchmarks/bare_app.py on the same database under the same
+gunicorn settings (one query and a template of the page's size per page, one UPDATE per post): the ceiling.
+Confirming runs last, each request on another open assignment, as many as are left.
 
 The table goes to stdout and to benchmarks/RESULTS.md; the details (SQL statements with their times, a
 profile of each page, the logs) to benchmarks/out/<database>-<size>/.
 
 This module is the command and one run's order of work; the parts: scenarios.py (the pages and who opens
-them), clients.py (HTTP and sign-in as a browser does it), inprocess.py (queries per page), driver.py
+them), clients.py (HTTP and sign-in as a browser does it), inprocess.py (queries and CPU per page), driver.py
 (gunicorn and wrk), machine.py (how busy the machine is), report.py (judging and the table).
 """
 
@@ -28,13 +30,13 @@ import shutil
 import time
 from pathlib import Path
 
-from benchmarks.clients import HttpClient
+from benchmarks.clients import HttpClient, TestClient
 from benchmarks.common import OUT, RESULTS, ROOT, VENV_BIN, log
 from benchmarks.driver import free_port, start_gunicorn, stop, wrk
-from benchmarks.inprocess import count_and_capture, measure_confirms
+from benchmarks.inprocess import bare_confirm_cpu, bare_cpu, count_and_capture, measure_confirms
 from benchmarks.machine import wait_until_idle
 from benchmarks.report import Result, judge, merge_results, write_results
-from benchmarks.scenarios import pick_targets, saver_posts, scenarios, sign_everyone_in
+from benchmarks.scenarios import bare_path, confirm_posts, pick_targets, saver_posts, scenarios, sign_everyone_in
 
 
 def pg_admin(server: str, sql: str) -> None:
@@ -86,6 +88,23 @@ def make_app(url: str, uploads: Path):
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(uploads)})
 
 
+def publish_issuer_key(app) -> None:
+    """Production refuses to decide "earned" without an issuer key to sign the credential: make one as
+    `flask badges keygen --if-missing` does (in the instance folder, which the portal under gunicorn shares)
+    and publish it in this database, so that confirming a review decides versions as it would in production."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from portal.badges import keys
+    from portal.extensions import db
+
+    with app.app_context():
+        if keys.configured_private_key() is None:
+            keys.write_key_file(Ed25519PrivateKey.generate())
+        keys.signing_key()
+        db.session.commit()
+        db.session.remove()
+
+
 def run_one(kind: str, size: int, args, env_base: dict) -> list[Result]:
     from benchmarks import generate as gen
 
@@ -114,9 +133,12 @@ def run_one(kind: str, size: int, args, env_base: dict) -> list[Result]:
         (run_dir / "generate.txt").write_text(summary.getvalue())
         print(summary.getvalue(), end="")
 
+        publish_issuer_key(app)
         targets = pick_targets(app)
         log(f"{kind} {size:,}: counting queries in-process")
         inproc = count_and_capture(app, targets, gen.BENCH_PASSWORD, run_dir, args.profile_requests)
+        bare_inproc = bare_cpu(url, run_dir / "pages", targets, saver_posts(TestClient(app), targets,
+                                                                            gen.BENCH_PASSWORD))
 
         env = dict(env_base, DATABASE_URL=url, UPLOAD_FOLDER=str(uploads))
         port = free_port()
@@ -125,46 +147,63 @@ def run_one(kind: str, size: int, args, env_base: dict) -> list[Result]:
         cookies = sign_everyone_in(client, targets, gen.BENCH_PASSWORD)
         bare_port = free_port()
         bare = start_gunicorn("benchmarks.bare_app:app", bare_port,
-                              dict(env_base, BARE_PAGES=str(run_dir / "pages")), run_dir / "gunicorn-bare.log")
-        results = []
+                              dict(env_base, DATABASE_URL=url, BARE_PAGES=str(run_dir / "pages")),
+                              run_dir / "gunicorn-bare.log")
+        results, confirmers = [], {}
         for scenario in scenarios(targets):
             if args.only and scenario.name not in args.only:
                 continue
             if args.wait_idle:
                 wait_until_idle(args.wait_idle, args.idle_threshold)
-            if scenario.method == "POST":
-                configs = saver_posts(client, targets, gen.BENCH_PASSWORD)
+
+            def configs_for(requests: int) -> list[tuple[str, str, str]]:
+                """For the confirm, the open assignments left (fetched again after the warm-up used some)."""
+                return confirm_posts(app, client, targets, gen.BENCH_PASSWORD, confirmers, args.concurrency, requests)
+
+            if scenario.pool:
+                warmup = configs_for(args.warmup)
+            elif scenario.method == "POST":
+                warmup = saver_posts(client, targets, gen.BENCH_PASSWORD)
             else:
-                configs = [(cookies[scenario.role], scenario.path, "")]
-            script = run_dir / f"wrk-{scenario.name}.lua"
-            wrk(port, scenario.name, scenario.method, scenario.expect, configs, args.warmup, args.concurrency,
-                script)
+                warmup = [(cookies[scenario.role], scenario.path, "")]
+            script, bare_script = run_dir / f"wrk-{scenario.name}.lua", run_dir / f"wrk-bare-{scenario.name}.lua"
+            warmup_requests = min(args.warmup, len(warmup)) if scenario.pool else args.warmup
+            if warmup_requests:
+                wrk(port, scenario, warmup, warmup_requests, args.concurrency, script)
+            configs = configs_for(args.requests) if scenario.pool else warmup
+            requests = min(args.requests, len(configs)) if scenario.pool else args.requests
+            if requests == 0:
+                log(f"  {scenario.name}: no open assignment left to confirm")
+                continue
             ours = [server.pid, *pg_backends(args.pg_server, url)]
-            measured = wrk(port, scenario.name, scenario.method, scenario.expect, configs, args.requests,
-                           args.concurrency, script, ours)
-            bare_configs = [(c, f"/{scenario.name}", b) for c, _, b in configs]
-            bare_script = run_dir / f"wrk-bare-{scenario.name}.lua"
-            wrk(bare_port, scenario.name, scenario.method, scenario.expect, bare_configs, args.warmup,
-                args.concurrency, bare_script)
-            ceiling = wrk(bare_port, scenario.name, scenario.method, scenario.expect, bare_configs, args.requests,
-                          args.concurrency, bare_script, [bare.pid])
-            info = inproc[scenario.name]
+            measured = wrk(port, scenario, configs, requests, args.concurrency, script, ours)
+            # The same requests against the bare app (for the confirm: the assignments the portal just closed).
+            if warmup_requests:
+                wrk(bare_port, scenario, [(c, bare_path(scenario, p), b) for c, p, b in warmup], warmup_requests,
+                    args.concurrency, bare_script)
+            ceiling = wrk(bare_port, scenario, [(c, bare_path(scenario, p), b) for c, p, b in configs], requests,
+                          args.concurrency, bare_script, [bare.pid, *pg_backends(args.pg_server, url)])
+            if scenario.pool:
+                info = measure_confirms(app, targets, gen.BENCH_PASSWORD, run_dir)
+                if info is None:
+                    continue
+                bare_inproc[scenario.name] = bare_confirm_cpu(url, run_dir / "pages", info["posts"])
+            else:
+                info = inproc[scenario.name]
             result = Result(
                 scenario.name, scenario.title, size, kind, measured["p50_us"] / 1000, measured["p95_us"] / 1000,
                 measured["rps"], measured["requests"], measured["bad"] + measured["errors"], info["queries"],
-                ceiling["p50_us"] / 1000, ceiling["rps"], scenario.target_ms, info["bytes"], info["ms"],
+                ceiling["p50_us"] / 1000, ceiling["rps"], scenario.target(kind), info["bytes"], info["ms"],
                 info["cpu_ms"], info["sql_ms"], max(measured["others"], ceiling["others"]),
+                bare_inproc[scenario.name], ceiling["bad"] + ceiling["errors"],
             )
+            if "note" in info:
+                result.notes.append(info["note"])
             results.append(result)
             log(f"  {scenario.name:<18} p50 {result.p50:7.1f} ms  p95 {result.p95:7.1f} ms  {result.rps:6.1f} req/s"
-                f"  {result.queries:3d} queries  bare p50 {result.bare_p50:5.1f} ms"
+                f"  {result.queries:3d} queries  CPU {result.inprocess_cpu_ms:5.1f} ms"
+                f"  ceiling p50 {result.bare_p50:5.1f} ms CPU {result.bare_cpu_ms:5.2f} ms"
                 f"  ({result.requests} requests, {result.bad} unexpected, others used {result.others:.0%} of the CPU)")
-        if not args.only or "review-confirm" in args.only:
-            confirm = measure_confirms(app, targets, gen.BENCH_PASSWORD, run_dir, kind, size)
-            if confirm is not None:
-                results.append(confirm)
-                log(f"  review-confirm     in-process: {confirm.queries} statements, {confirm.inprocess_ms:.1f} ms"
-                    f" ({confirm.notes[0]})")
         return results
     finally:
         for process in (server, bare):
