@@ -18,8 +18,12 @@ The number of copies and the filler's length are fitted on a scenario's first re
 
 POST /review-save/<assignment id>: reads the form, ONE UPDATE of the assignment's first part result (its
 result and feedback from the form), commit, 302 back to the page, as the portal's save does.
-POST /review-confirm/<assignment id>: reads the form, ONE UPDATE closing the assignment, commit, 302 to
-/review. (Under wrk it runs after the portal confirmed the same assignments, so it rewrites closed rows.)
+POST /review-confirm/<assignment id>: reads the form, ONE UPDATE closing the assignment, and, where the
+portal's confirm of that assignment earned the credential, the one thing no implementation of an earned
+decision can skip: signing the Open Badges credential (a Data Integrity proof over its RDFC-1.0 canonical
+form, with the same pyld-based code and an Ed25519 key). It reads the issued documents of the assignment's
+version in ONE query (under wrk it runs after the portal confirmed the same assignments, so it finds what the
+portal issued and rewrites closed rows), signs each again, commits, 302 to /review.
 
 Why it is a fair peer: the same server, database, connection pool settings (pool_pre_ping, SQLite in WAL with
 synchronous=NORMAL), request bodies and response sizes, and the same kind of work a page cannot avoid (a
@@ -37,8 +41,11 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask, Response, abort, redirect, render_template, request
 from sqlalchemy import JSON, DateTime, bindparam, create_engine, event, text
+
+from portal.badges import proof
 
 CURRENT_SUBMISSIONS = """
 SELECT s.id, u.name, u.email, o.name AS organization, c.title, v.number, v.state, v.submitted_at
@@ -103,10 +110,15 @@ SAVE_RESULT = text("""
 UPDATE part_results SET result = :result, feedback = :feedback
 WHERE review_id = (SELECT id FROM reviews WHERE assignment_id = :assignment_id) AND part_key = :part_key""")
 
+ISSUED_FOR_ASSIGNMENT = text("""
+SELECT i.document FROM issued_credentials i JOIN assignments a ON a.version_id = i.version_id
+WHERE a.id = :assignment_id""")
+
 CLOSE_ASSIGNMENT = text(
     "UPDATE assignments SET state = 'done', closed_at = :now WHERE id = :assignment_id"
 ).bindparams(bindparam("now", type_=DateTime()))
 
+VERIFICATION_METHOD = "did:web:bare.example#key-1"
 FILLER_CHARACTERS = re.compile(r"[^A-Za-z0-9 ]+")  # what autoescaping and UTF-8 leave at one byte each
 
 
@@ -172,12 +184,18 @@ def create_app(database_url: str, pages: Path) -> Flask:
             })
         return redirect(request.path)
 
+    signing_key = Ed25519PrivateKey.generate()
+
     @app.post("/review-confirm/<int:assignment_id>")
     def confirm(assignment_id: int):
         request.form  # noqa: B018 -- parse the body, as the portal's form does
         with engine.begin() as connection:
             connection.execute(CLOSE_ASSIGNMENT, {"now": datetime.now(UTC).replace(tzinfo=None),
                                                   "assignment_id": assignment_id})
+            for (document,) in connection.execute(ISSUED_FOR_ASSIGNMENT, {"assignment_id": assignment_id}):
+                unsigned = {key: value for key, value in json.loads(document).items() if key != "proof"}
+                proof.sign(unsigned, private_key=signing_key, verification_method=VERIFICATION_METHOD,
+                           created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
         return redirect("/review")
 
     @app.get("/health")
