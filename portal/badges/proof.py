@@ -55,7 +55,11 @@ _PROCESSED_CONTEXTS_MAX = 1000
 
 
 class _Processor(JsonLdProcessor):
-    """pyld's processor, remembering across calls what it makes of contexts that never change.
+    """pyld's processor, refusing what a signature would not cover, and remembering across calls what it makes of
+    contexts that never change.
+
+    The refusal runs on the expansion that normalize makes itself: expanding once more an already expanded
+    document (as canonize did before) gives it back unchanged, for nearly half of canonize's time.
 
     pyld processes the VC 2.0 and OB 3.0 contexts again for every document, and their type-scoped contexts again
     for every typed node (its own cache misses: each document gets new context objects, each type-scoped context
@@ -66,6 +70,11 @@ class _Processor(JsonLdProcessor):
     shared. A context written inside a document is processed afresh every time, as are pyld's inner calls (with
     `cycles`), which see half-built contexts. Undefined terms are refused while expanding, not here.
     """
+
+    def expand(self, input_, options):
+        expanded = super().expand(input_, options)
+        _refuse_relative_iris(expanded)
+        return expanded
 
     def _process_context(self, active_ctx, local_ctx, options, override_protected=False, propagate=True,
                          validate_scoped=True, cycles=None):
@@ -106,11 +115,10 @@ def canonize(document: dict, loader=None) -> str:
     processor = _Processor(on_property_dropped=_refuse_dropped)
     options = {
         "algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": loader or document_loader,
+        "base": None,
     }
     try:
-        expanded = processor.expand(document, {"documentLoader": options["documentLoader"], "base": None})
-        _refuse_relative_iris(expanded)
-        return processor.normalize(expanded, options)
+        return processor.normalize(document, options)
     except JsonLdError as error:
         deepest = error
         while deepest.__cause__ is not None:
