@@ -58,8 +58,8 @@ class _Processor(JsonLdProcessor):
     """pyld's processor, refusing what a signature would not cover, and remembering across calls what it makes of
     contexts that never change.
 
-    The refusal runs on the expansion that normalize makes itself: expanding once more an already expanded
-    document (as canonize did before) gives it back unchanged, for nearly half of canonize's time.
+    The refusal runs on the expansion that normalize makes itself: expanding an already expanded
+    document again (as canonize did before) gives it back unchanged, and took nearly half of canonize's time.
 
     pyld processes the VC 2.0 and OB 3.0 contexts again for every document, and their type-scoped contexts again
     for every typed node (its own cache misses: each document gets new context objects, each type-scoped context
