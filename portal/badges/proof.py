@@ -49,9 +49,11 @@ def _refuse_relative_iris(node) -> None:
                 _refuse_relative_iris(value)
 
 
-# What pyld made of a fixed context on top of an active context, kept across calls (cleared when full).
+# What pyld made of a fixed context on top of a fixed active context, kept across calls (cleared when full), and
+# the _uuid of each result: contexts made only of fixed contexts, on which a fixed context may be remembered.
 _processed_contexts: dict[tuple, frozendict] = {}
-_PROCESSED_CONTEXTS_MAX = 1000
+_fixed_uuids: set[str] = set()
+_PROCESSED_CONTEXTS_MAX = 500
 
 
 class _Processor(JsonLdProcessor):
@@ -65,9 +67,10 @@ class _Processor(JsonLdProcessor):
     for every typed node (its own cache misses: each document gets new context objects, each type-scoped context
     is applied to a fresh copy): four fifths of canonize's time. The result of processing depends only on the
     active context (pyld names each by a _uuid it never reuses, and never changes a context once it has one), the
-    local context, the loader, the base and the flags; it is a frozendict that pyld never changes. So for a local
-    context the loader lists as fixed (its URLs, and the objects inside the documents it serves) the result is
-    shared. A context written inside a document is processed afresh every time, as are pyld's inner calls (with
+    local context, the loader, the base and the flags; it is a frozendict that pyld never changes. So when both
+    contexts are fixed (the active one is pyld's initial context or such a result; the local one is a URL or an
+    object inside the documents the loader lists as fixed) the result is shared. A context written inside a
+    document, and all that follows from it, is processed afresh every time, as are pyld's inner calls (with
     `cycles`), which see half-built contexts. Undefined terms are refused while expanding, not here.
     """
 
@@ -79,7 +82,7 @@ class _Processor(JsonLdProcessor):
     def _process_context(self, active_ctx, local_ctx, options, override_protected=False, propagate=True,
                          validate_scoped=True, cycles=None):
         key = None
-        if cycles is None and "_uuid" in active_ctx:
+        if cycles is None and self._is_fixed(active_ctx, options):
             key = _fixed_context_key(local_ctx, options["documentLoader"])
         if key is None:
             return super()._process_context(active_ctx, local_ctx, options, override_protected, propagate,
@@ -92,8 +95,13 @@ class _Processor(JsonLdProcessor):
             if isinstance(processed, frozendict):
                 if len(_processed_contexts) >= _PROCESSED_CONTEXTS_MAX:
                     _processed_contexts.clear()
+                    _fixed_uuids.clear()
                 _processed_contexts[key] = processed
+                _fixed_uuids.add(processed["_uuid"])
         return processed
+
+    def _is_fixed(self, active_ctx, options) -> bool:
+        return active_ctx is self._get_initial_context(options) or active_ctx.get("_uuid") in _fixed_uuids
 
 
 def _fixed_context_key(local_ctx, loader):
