@@ -60,12 +60,12 @@ class _Processor(JsonLdProcessor):
     """pyld's processor, refusing what a signature would not cover, and remembering across calls what it makes of
     contexts that never change.
 
-    The refusal runs on the expansion that normalize makes itself: expanding an already expanded
-    document again (as canonize did before) gives it back unchanged, and took nearly half of canonize's time.
+    The refusal runs on the expansion that normalize makes itself: expanding an already expanded document again
+    (as canonize did before) gives it back unchanged, and took nearly half of the time that remained.
 
     pyld processes the VC 2.0 and OB 3.0 contexts again for every document, and their type-scoped contexts again
     for every typed node (its own cache misses: each document gets new context objects, each type-scoped context
-    is applied to a fresh copy): four fifths of canonize's time. The result of processing depends only on the
+    is applied to a fresh copy): half of canonize's time. The result of processing depends only on the
     active context (pyld names each by a _uuid it never reuses, and never changes a context once it has one), the
     local context, the loader, the base and the flags; it is a frozendict that pyld never changes. So when both
     contexts are fixed (the active one is pyld's initial context or such a result; the local one is a URL or an
