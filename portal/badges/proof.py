@@ -10,6 +10,7 @@ import re
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from frozendict import frozendict
 from pyld.jsonld import JsonLdError, JsonLdProcessor
 
 from portal.badges.contexts import document_loader
@@ -48,16 +49,84 @@ def _refuse_relative_iris(node) -> None:
                 _refuse_relative_iris(value)
 
 
+# What pyld made of a fixed context on top of a fixed active context, kept across calls (cleared when full), and
+# the _uuid of each result: contexts made only of fixed contexts, on which a fixed context may be remembered.
+_processed_contexts: dict[tuple, frozendict] = {}
+_fixed_uuids: set[str] = set()
+_PROCESSED_CONTEXTS_MAX = 500
+
+
+class _Processor(JsonLdProcessor):
+    """pyld's processor, refusing what a signature would not cover, and remembering across calls what it makes of
+    contexts that never change.
+
+    The refusal runs on the expansion that normalize makes itself: expanding an already expanded document again
+    (as canonize did before) gives it back unchanged, and took nearly half of the time that remained.
+
+    pyld processes the VC 2.0 and OB 3.0 contexts again for every document, and their type-scoped contexts again
+    for every typed node (its own cache misses: each document gets new context objects, each type-scoped context
+    is applied to a fresh copy): half of canonize's time. The result of processing depends only on the
+    active context (pyld names each by a _uuid it never reuses, and never changes a context once it has one), the
+    local context, the loader, the base and the flags; it is a frozendict that pyld never changes. So when both
+    contexts are fixed (the active one is pyld's initial context or such a result; the local one is a URL or an
+    object inside the documents the loader lists as fixed) the result is shared. A context written inside a
+    document, and all that follows from it, is processed afresh every time, as are pyld's inner calls (with
+    `cycles`), which see half-built contexts. Undefined terms are refused while expanding, not here.
+    """
+
+    def expand(self, input_, options):
+        expanded = super().expand(input_, options)
+        _refuse_relative_iris(expanded)
+        return expanded
+
+    def _process_context(self, active_ctx, local_ctx, options, override_protected=False, propagate=True,
+                         validate_scoped=True, cycles=None):
+        key = None
+        if cycles is None and self._is_fixed(active_ctx, options):
+            key = _fixed_context_key(local_ctx, options["documentLoader"])
+        if key is None:
+            return super()._process_context(active_ctx, local_ctx, options, override_protected, propagate,
+                                            validate_scoped, cycles)
+        key = (active_ctx["_uuid"], key, options.get("base"), override_protected, propagate, validate_scoped)
+        processed = _processed_contexts.get(key)
+        if processed is None:
+            processed = super()._process_context(active_ctx, local_ctx, options, override_protected, propagate,
+                                                 validate_scoped)
+            if isinstance(processed, frozendict):
+                if len(_processed_contexts) >= _PROCESSED_CONTEXTS_MAX:
+                    _processed_contexts.clear()
+                    _fixed_uuids.clear()
+                _processed_contexts[key] = processed
+                _fixed_uuids.add(processed["_uuid"])
+        return processed
+
+    def _is_fixed(self, active_ctx, options) -> bool:
+        return active_ctx is self._get_initial_context(options) or active_ctx.get("_uuid") in _fixed_uuids
+
+
+def _fixed_context_key(local_ctx, loader):
+    """A key naming local_ctx if it cannot change (URLs or objects the loader serves unchanged), else None."""
+    fixed = getattr(loader, "fixed_objects", None)
+    if fixed is None:
+        return None
+    if isinstance(local_ctx, str):
+        return loader, local_ctx
+    if isinstance(local_ctx, list) and all(isinstance(item, str) for item in local_ctx):
+        return loader, tuple(local_ctx)
+    if id(local_ctx) in fixed:
+        return loader, id(local_ctx)
+    return None
+
+
 def canonize(document: dict, loader=None) -> str:
     """The RDFC-1.0 canonical N-Quads of a JSON-LD document."""
-    processor = JsonLdProcessor(on_property_dropped=_refuse_dropped)
+    processor = _Processor(on_property_dropped=_refuse_dropped)
     options = {
         "algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": loader or document_loader,
+        "base": None,
     }
     try:
-        expanded = processor.expand(document, {"documentLoader": options["documentLoader"], "base": None})
-        _refuse_relative_iris(expanded)
-        return processor.normalize(expanded, options)
+        return processor.normalize(document, options)
     except JsonLdError as error:
         deepest = error
         while deepest.__cause__ is not None:

