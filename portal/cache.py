@@ -35,11 +35,10 @@ class CacheGeneration(db.Model):
     generation: Mapped[int] = mapped_column(default=0)
 
 
-# Built once: a page asks for generations on every request.
-_GENERATION = select(CacheGeneration.generation).where(CacheGeneration.name == bindparam("name"))
-_GENERATIONS = select(CacheGeneration.name, CacheGeneration.generation).where(
-    CacheGeneration.name.in_(bindparam("names", expanding=True))
-)
+# Built once, on the table rather than the model (no ORM work): a page asks for generations on every request.
+_TABLE = CacheGeneration.__table__
+_GENERATION = select(_TABLE.c.generation).where(_TABLE.c.name == bindparam("name"))
+_GENERATIONS = select(_TABLE.c.name, _TABLE.c.generation).where(_TABLE.c.name.in_(bindparam("names", expanding=True)))
 
 
 def _seen() -> dict[str, int]:
