@@ -24,8 +24,8 @@ from portal.notifications import services as notifications
 from portal.submissions.models import State, Submission, Version
 
 __all__ = [
-    "BadgeError", "EarnedCounts", "Verification", "earned_count", "earned_counts", "issue_for_version", "issue_missing", "revoke_credential",
-    "set_public", "verify_document",
+    "BadgeError", "EarnedCounts", "Verification", "earned_count", "earned_counts", "issue_for_version",
+    "issue_missing", "revoke_credential", "set_public", "verify_document",
 ]
 
 
