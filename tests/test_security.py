@@ -168,7 +168,7 @@ def test_an_app_wide_rate_limit_from_the_settings_still_applies(app_config):
     limited = create_app({**app_config, "RATELIMIT_DEFAULT": "2 per minute"})
     client = limited.test_client()
     with limited.app_context():
-        statuses = [client.get("/verify").status_code for _ in range(3)]
+        statuses = [client.get("/sign-up/check-your-email").status_code for _ in range(3)]
         db.session.remove()
     assert statuses == [200, 200, 429]
 
