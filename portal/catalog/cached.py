@@ -99,11 +99,6 @@ def find_stack(slug: str) -> StackView | None:
     return catalog_view().stacks_by_slug.get(slug)
 
 
-def find_credential(stack_slug: str, credential_slug: str) -> CredentialView | None:
-    stack = find_stack(stack_slug)
-    return stack.credential(credential_slug) if stack is not None else None
-
-
 def credential_titles() -> MappingProxyType:
     """Credential id -> title, for lists that name credentials."""
     return _cache.get("titles", lambda: MappingProxyType(

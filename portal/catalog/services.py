@@ -55,10 +55,6 @@ def _sync_credential(credential: Credential, spec: CredentialSpec, position: int
     return [f"credential {spec.slug}: requirements version {number}"]
 
 
-def list_stacks() -> list[Stack]:
-    return list(db.session.scalars(select(Stack).order_by(Stack.title)))
-
-
 def get_stack_or_404(slug: str) -> Stack:
     return db.first_or_404(select(Stack).where(Stack.slug == slug))
 

@@ -61,3 +61,26 @@ def test_unknown_stack_and_credential_answer_404(client, stack):
     assert client.get("/stacks/nope").status_code == 404
     assert client.get("/stacks/nope/district-plan").status_code == 404
     assert client.get("/stacks/digital-equity/nope").status_code == 404
+
+
+def test_titles_and_every_requirements_version_are_served_after_a_load(app, stack, changed_file):
+    from sqlalchemy import select
+
+    from portal.catalog import cached
+    from portal.catalog.loader import load_stack
+    from portal.catalog.models import Credential, Requirements
+    from portal.catalog.services import sync_stack
+    from portal.extensions import db
+
+    plan = db.session.scalar(select(Credential).where(Credential.slug == "district-plan"))
+    first = plan.requirements.id
+    assert cached.credential_titles()[plan.id] == "Creating a District Plan for Digital Equity"
+
+    sync_stack(load_stack(changed_file))
+    db.session.commit()
+
+    current = db.session.scalar(select(Requirements.id).where(Requirements.credential_id == plan.id,
+                                                             Requirements.number == 2))
+    assert cached.catalog_view().credentials_by_id[plan.id].requirements.id == current
+    assert OLD_PROMPT in cached.requirements_view(first).parts[0].prompt  # drafts keep the version they began
+    assert NEW_PROMPT in cached.requirements_view(current).parts[0].prompt
