@@ -37,7 +37,7 @@ from portal.staff import account_views as staff_accounts_views
 from portal.staff import views as staff_views
 from portal.submissions import cli as uploads_cli
 from portal.submissions import views as submissions_views
-from portal.templating import list_url, page_url
+from portal.templating import earned_by, fixed_url, list_url, page_url
 from portal.text import count_words, plural, render_markdown
 from portal.throttle import init_throttle
 
@@ -120,4 +120,6 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["list_url"] = list_url
     app.jinja_env.globals["plural"] = plural
+    app.jinja_env.globals["earned_by"] = earned_by
+    app.jinja_env.globals["fixed_url"] = fixed_url
     app.context_processor(lambda: {"now_utc": utcnow()})

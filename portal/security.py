@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import Flask, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import DEV_SECRET_KEY
@@ -59,7 +60,22 @@ def _set_hsts(response):
     return response
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, with its signer built once per key instead of on every request (opening
+    the session builds it even when the request has no cookie)."""
+
+    def __init__(self):
+        self._serializers = {}
+
+    def get_signing_serializer(self, app: Flask):
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if keys not in self._serializers:
+            self._serializers[keys] = super().get_signing_serializer(app)
+        return self._serializers[keys]
+
+
 def init_security(app: Flask) -> None:
+    app.session_interface = SessionCookies()
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)

@@ -1,6 +1,7 @@
 """Helpers every template can use."""
 
-from flask import request, url_for
+from flask import current_app, request, url_for
+from markupsafe import Markup
 
 from portal.text import plural  # noqa: F401 -- the one plural helper, also a template global
 
@@ -17,3 +18,28 @@ def list_url(**cursor) -> str:
     args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("before", "after", "page")}
     args.update({name: [value] for name, value in cursor.items()})
     return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def earned_by(count: int, id: str | None = None) -> Markup:
+    """How many people hold a credential, as the catalog and public pages say it: a number, never names.
+    A function rather than an imported macro: importing a macro costs every page that shows a count."""
+    if count == 0:
+        sentence = "Nobody has earned it yet."
+    elif count == 1:
+        sentence = "Earned by 1 person."
+    else:
+        sentence = f"Earned by {count} people."
+    attribute = Markup(' id="{}"').format(id) if id else ""
+    return Markup('<p class="earned-count"{}>{}</p>').format(attribute, sentence)
+
+
+def fixed_url(endpoint: str, **values) -> str:
+    """url_for for the links every page repeats (the stylesheet, the header's and footer's links): built once per
+    app and script root, then looked up. Only for arguments written in the template, never for data: each
+    distinct call is kept for the life of the process."""
+    known = current_app.extensions.setdefault("fixed_urls", {})
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    url = known.get(key)
+    if url is None:
+        url = known[key] = url_for(endpoint, **values)
+    return url

@@ -9,6 +9,7 @@ mistakes (a stale bookmark, a typo) stay far below the limit; unrouted addresses
 guessing file names) do not count.
 """
 
+import functools
 import time
 
 from flask import Flask, current_app, request
@@ -32,8 +33,14 @@ def _enabled() -> bool:
     return current_app.config.get("RATELIMIT_ENABLED", True)
 
 
+@functools.lru_cache(maxsize=8)
+def _parse(limit: str):
+    # Asked on every page with an id in its address: parse each setting once, not per request.
+    return parse(limit)
+
+
 def _limit():
-    return parse(current_app.config["NOT_FOUND_LIMIT"])
+    return _parse(current_app.config["NOT_FOUND_LIMIT"])
 
 
 def count_not_found() -> None:
@@ -59,5 +66,19 @@ def _refuse_when_over() -> None:
     raise TooManyNotFound(retry_after=max(1, int(reset_at - time.time())))
 
 
+def _drop_idle_limiter_check(app: Flask) -> None:
+    """Flask-Limiter looks on every request for limits that apply to the whole app or a blueprint. The portal
+    has none: its limits sit on single views, whose decorators check them. So the per-request look finds
+    nothing and only costs time; it is dropped, unless settings or code have added such limits."""
+    manager = limiter.limit_manager
+    app_wide = (
+        manager._application_limits, manager._default_limits, manager._blueprint_limits, limiter._meta_limits,
+        *(app.config.get(name) for name in ("RATELIMIT_APPLICATION", "RATELIMIT_DEFAULT", "RATELIMIT_META")),
+    )
+    if not any(app_wide) and limiter._check_request_limit in app.before_request_funcs[None]:
+        app.before_request_funcs[None].remove(limiter._check_request_limit)
+
+
 def init_throttle(app: Flask) -> None:
     app.before_request(_refuse_when_over)
+    _drop_idle_limiter_check(app)

@@ -161,3 +161,24 @@ def test_rate_limit_can_be_shared_through_redis(app_config, make_user):
 
 def test_create_app_returns_a_flask_app_for_each_config(app_config):
     assert isinstance(create_app(app_config), Flask)
+
+
+def test_an_app_wide_rate_limit_from_the_settings_still_applies(app_config):
+    # The per-request look for app-wide limits is dropped only while there are none (portal/throttle.py).
+    limited = create_app({**app_config, "RATELIMIT_DEFAULT": "2 per minute"})
+    client = limited.test_client()
+    with limited.app_context():
+        statuses = [client.get("/sign-up/check-your-email").status_code for _ in range(3)]
+        db.session.remove()
+    assert statuses == [200, 200, 429]
+
+
+def test_a_rotated_secret_key_still_reads_the_session_cookie_it_signed(app, client, make_user, login_as):
+    # The cookie signer is built once per set of keys (security.SessionCookies), so a key change is seen.
+    login_as(make_user(name="Dana"))
+    assert "Signed in as Dana." in client.get("/").get_data(as_text=True)
+    app.config["SECRET_KEY_FALLBACKS"] = [app.secret_key]
+    app.secret_key = "a-new-secret-key-for-this-test-only-0123456789"
+    assert "Signed in as Dana." in client.get("/").get_data(as_text=True)
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert "Signed in as Dana." not in client.get("/").get_data(as_text=True)

@@ -40,6 +40,7 @@ class User(UserMixin, db.Model):
     # Set when the user is loaded through a session, so Flask-Login stores the session token, not the user id.
     session_token = None
     session_seen_at = None  # when that session was last used (see accounts.services.load_session_user)
+    unread_notices = None  # the unread notices when that session was loaded (for the Notices badge)
 
     def get_id(self) -> str | None:
         return self.session_token

@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import Select, bindparam, delete, func, or_, select, update
 
 from portal import audit
 from portal.accounts.models import Organization, User, UserSession
 from portal.audit import utcnow
 from portal.extensions import db
+from portal.notifications.services import unread_count_column
 
 
 class AccountError(ValueError):
@@ -168,18 +169,24 @@ def start_session(user: User) -> str:
     return token
 
 
+# One query for what every signed-in page needs: the session, its user (joined, with the organization) and the
+# user's unread notices for the Notices badge. Built once.
+_SESSION_QUERY = select(UserSession, unread_count_column(UserSession.user_id)).where(
+    UserSession.token_hash == bindparam("token_hash"), UserSession.expires_at > bindparam("now")
+)
+
+
 def load_session_user(token: str) -> User | None:
     """The user of a live session token, or None when it was ended, has expired or the account is
     deactivated. Raises SessionIdle when the session was left unused too long (the caller ends it)."""
     now = utcnow()
-    row = db.session.scalar(
-        select(UserSession).where(UserSession.token_hash == _token_hash(token), UserSession.expires_at > now)
-    )
-    if row is None or not row.user.is_active:
+    found = db.session.execute(_SESSION_QUERY, {"token_hash": _token_hash(token), "now": now}).first()
+    if found is None or not found[0].user.is_active:
         return None
+    row, unread = found
     if row.last_seen_at + current_app.config["SESSION_IDLE"] <= now:
         raise SessionIdle
-    row.user.session_token, row.user.session_seen_at = token, row.last_seen_at
+    row.user.session_token, row.user.session_seen_at, row.user.unread_notices = token, row.last_seen_at, unread
     return row.user
 
 

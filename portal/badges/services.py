@@ -7,10 +7,12 @@ is issued in the same transaction as the decision that earns it.
 import json
 import secrets
 import uuid as uuid_module
+from dataclasses import dataclass
+from types import MappingProxyType
 
 from sqlalchemy import func, select
 
-from portal import audit
+from portal import audit, cache
 from portal.audit import utcnow
 from portal.badges import keys, links, proof
 from portal.badges.documents import credential_document, stack_document, xsd_datetime
@@ -22,9 +24,13 @@ from portal.notifications import services as notifications
 from portal.submissions.models import State, Submission, Version
 
 __all__ = [
-    "BadgeError", "Verification", "earned_count", "issue_for_version", "issue_missing", "revoke_credential",
-    "set_public", "verify_document",
+    "BadgeError", "EarnedCounts", "Verification", "earned_count", "earned_counts", "issue_for_version",
+    "issue_missing", "revoke_credential", "set_public", "verify_document",
 ]
+
+
+EARNED = "earned"  # the cache name issuing and revoking bump
+_earned_cache = cache.ProcessCache(EARNED, max_entries=1)
 
 
 class BadgeError(Exception):
@@ -49,6 +55,7 @@ def _sign_and_store(row: IssuedCredential, document: dict) -> IssuedCredential:
     row.document = json.dumps(signed, ensure_ascii=False, indent=2)
     db.session.add(row)
     db.session.flush()
+    cache.changed(EARNED)
     audit.record("badge.issue", subject=row, earner=row.earner_id, kind=row.kind, uuid=row.uuid)
     return row
 
@@ -131,6 +138,7 @@ def revoke_credential(*, actor, issued: IssuedCredential, reason: str) -> None:
         raise BadgeError("This credential was already revoked.")
     issued.revoked_at, issued.revoked_reason, issued.revoked_by = utcnow(), reason.strip(), actor
     db.session.flush()
+    cache.changed(EARNED)
     audit.record("badge.revoke", actor=actor, subject=issued, uuid=issued.uuid, reason=issued.revoked_reason)
     because = f" The reason given: {issued.revoked_reason}" if issued.revoked_reason else ""
     notifications.notify(
@@ -171,6 +179,42 @@ def earned_count(*, credential_id: int | None = None, stack_id: int | None = Non
     if stack_id is not None:
         query = query.where(IssuedCredential.stack_id == stack_id, IssuedCredential.kind == Kind.STACK)
     return db.session.scalar(query) or 0
+
+
+@dataclass(frozen=True)
+class EarnedCounts:
+    """How many people hold each credential and each stack's certificate, not revoked: earned_count for all."""
+
+    by_credential: MappingProxyType
+    by_stack: MappingProxyType
+
+    def credential(self, credential_id: int) -> int:
+        return self.by_credential.get(credential_id, 0)
+
+    def stack(self, stack_id: int) -> int:
+        return self.by_stack.get(stack_id, 0)
+
+
+def earned_counts() -> EarnedCounts:
+    """Every count of earned_count from one grouped query, kept per process until a credential is issued or
+    revoked (the catalog pages show them to every visitor)."""
+    return _earned_cache.get("all", _count_earned)
+
+
+def _count_earned() -> EarnedCounts:
+    rows = db.session.execute(
+        select(IssuedCredential.kind, IssuedCredential.credential_id, IssuedCredential.stack_id, func.count())
+        .where(IssuedCredential.revoked_at.is_(None))
+        .group_by(IssuedCredential.kind, IssuedCredential.credential_id, IssuedCredential.stack_id)
+    ).all()
+    by_credential: dict[int, int] = {}
+    by_stack: dict[int, int] = {}
+    for kind, credential_id, stack_id, count in rows:
+        if credential_id is not None:
+            by_credential[credential_id] = by_credential.get(credential_id, 0) + count
+        if kind == Kind.STACK:
+            by_stack[stack_id] = by_stack.get(stack_id, 0) + count
+    return EarnedCounts(MappingProxyType(by_credential), MappingProxyType(by_stack))
 
 
 def verify_document(document: dict) -> Verification:

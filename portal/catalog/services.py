@@ -3,7 +3,7 @@
 from flask import abort
 from sqlalchemy import select
 
-from portal import audit
+from portal import audit, cache
 from portal.catalog.loader import CredentialSpec, StackSpec
 from portal.catalog.models import Credential, Requirements, Stack
 from portal.extensions import db
@@ -13,7 +13,8 @@ CREDENTIAL_TEXT_FIELDS = ("title", "summary", "key_method", "about", "earning", 
 
 def sync_stack(spec: StackSpec, *, actor=None) -> list[str]:
     """Create or update a stack from its spec. Changed parts become a new requirements version;
-    drafts keep the version they were started with. Returns a line per change for the console."""
+    drafts keep the version they were started with. Every process reads the catalog again after the commit
+    (portal/catalog/cached.py). Returns a line per change for the console."""
     stack = db.session.scalar(select(Stack).where(Stack.slug == spec.slug))
     changes = []
     if stack is None:
@@ -35,6 +36,7 @@ def sync_stack(spec: StackSpec, *, actor=None) -> list[str]:
     missing = set(by_slug) - {c.slug for c in spec.credentials}
     changes += [f"credential {slug}: no longer in the file; kept for its submissions" for slug in sorted(missing)]
     db.session.flush()
+    cache.changed("catalog")
     audit.record("catalog.load", actor=actor, subject=stack, changes=changes)
     return changes
 
@@ -51,10 +53,6 @@ def _sync_credential(credential: Credential, spec: CredentialSpec, position: int
     number = versions[0].number + 1 if versions else 1
     credential.requirement_versions.insert(0, Requirements(number=number, parts_data=parts_data))
     return [f"credential {spec.slug}: requirements version {number}"]
-
-
-def list_stacks() -> list[Stack]:
-    return list(db.session.scalars(select(Stack).order_by(Stack.title)))
 
 
 def get_stack_or_404(slug: str) -> Stack:

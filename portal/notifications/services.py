@@ -24,6 +24,7 @@ ERROR_TEXT_LIMIT = 2000
 NOTICE_TEXT_LIMIT = 300
 SUBJECT_LIMIT = 200
 FORGOTTEN_BODY = "(Removed once sent: it held a one-time link.)"
+_CHANGED = "notices_changed"  # db.session.info key: ids of users whose notices this unit of work changed
 
 
 # ---------- Outbox ----------
@@ -149,6 +150,7 @@ def notify(
     if link and not is_safe_next(link):
         raise ValueError(f"A notice links only to a path on this site, not {link!r}")
     text = _shorten(" ".join(text.split()), NOTICE_TEXT_LIMIT)
+    _notices_changed(user.id)
     same = _unread_duplicate(user.id, text, link)
     if same is not None:
         # The person has not read the same news yet: bring it to the top instead of saying it twice.
@@ -177,6 +179,7 @@ def _unread_duplicate(user_id: int, text: str, link: str) -> Notice | None:
 def withdraw_notices(*, user_id: int, link: str, note: str) -> int:
     """Mark the user's notices pointing at `link` as no longer current, with the reason (shown beside them), and
     read: the work they announced went elsewhere. Returns how many changed."""
+    _notices_changed(user_id)
     result = db.session.execute(
         update(Notice)
         .where(Notice.user_id == user_id, Notice.link == link, Notice.withdrawn_note == "")
@@ -196,6 +199,25 @@ def unread_count(user) -> int:
     )
 
 
+def unread_count_column(user_id):
+    """The unread count as a column of another query: the session query reads it with the user it loads."""
+    return select(func.count()).where(Notice.user_id == user_id, Notice.read_at.is_(None)).scalar_subquery()
+
+
+def unread_count_for_page(user) -> int:
+    """The count for the page's Notices badge: the one read with the session (user.unread_notices), unless this
+    unit of work changed the user's notices since, or the user was not loaded through a session."""
+    known = getattr(user, "unread_notices", None)
+    if known is not None and user.id not in db.session.info.get(_CHANGED, ()):
+        return known
+    return unread_count(user)
+
+
+def _notices_changed(user_id: int) -> None:
+    # Per database session, so per request: a later page of the same request counts again.
+    db.session.info.setdefault(_CHANGED, set()).add(user_id)
+
+
 def list_notices(user, page: int):
     """A Pagination of the user's notices, newest first, 30 a page (a page past the end is empty)."""
     query = select(Notice).where(Notice.user_id == user.id).order_by(Notice.created_at.desc(), Notice.id.desc())
@@ -204,6 +226,7 @@ def list_notices(user, page: int):
 
 def mark_all_read(*, user) -> int:
     """Mark every unread notice of user as read now; returns how many changed."""
+    _notices_changed(user.id)
     result = db.session.execute(
         update(Notice).where(Notice.user_id == user.id, Notice.read_at.is_(None)).values(read_at=utcnow())
     )
@@ -215,5 +238,6 @@ def mark_read(*, user, notice: Notice) -> None:
     if notice.user_id != user.id:
         raise PermissionError("A notice can be marked read only by the user it was written for.")
     if notice.read_at is None:
+        _notices_changed(user.id)
         notice.read_at = utcnow()
         db.session.flush()

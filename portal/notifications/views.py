@@ -14,7 +14,7 @@ bp = Blueprint("notifications", __name__)
 
 @bp.app_context_processor
 def inject_unread_notices() -> dict:
-    """`unread_notices` for every template: one COUNT for a signed-in user, 0 otherwise."""
+    """`unread_notices` for every template: for a signed-in user the count read with the session, 0 otherwise."""
     return {"unread_notices": _count_unread()}
 
 
@@ -23,7 +23,7 @@ def _count_unread() -> int:
     if not has_request_context() or not current_user.is_authenticated:
         return 0
     try:
-        return services.unread_count(current_user)
+        return services.unread_count_for_page(current_user)
     except SQLAlchemyError:
         # The error page after a database failure renders base.html too; a badge must not break it.
         return 0

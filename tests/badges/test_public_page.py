@@ -135,3 +135,16 @@ def test_stack_credential_public_page_and_count(client, make_user, issue, creden
         assert c.title in html
     stack_page = client.get("/stacks/digital-equity").get_data(as_text=True)
     assert '<p class="earned-count" id="stack-earned-count">Earned by 1 person.</p>' in stack_page
+
+
+def test_catalog_counts_change_on_the_next_request_after_issuing_and_revoking(client, make_user, issue, staff):
+    def shown() -> str:
+        page = client.get("/stacks/digital-equity/foundations").get_data(as_text=True)
+        return page.split('id="earned-count">')[1].split("</p>")[0]
+
+    assert shown() == "Nobody has earned it yet."  # now cached
+    issued = issue(make_user(), "foundations")
+    assert shown() == "Earned by 1 person."
+    badges.revoke_credential(actor=staff, issued=issued, reason="")
+    db.session.commit()
+    assert shown() == "Nobody has earned it yet."

@@ -116,3 +116,60 @@ def test_following_a_notice_marks_it_read_and_goes_to_its_link(client, make_user
     assert services.unread_count(dana) == 0
     assert client.post(f"/notices/{private.id}").status_code == 404
     assert private.read_at is None
+
+
+def badge(page: str) -> str | None:
+    """The number on the Notices link of the header, or None when it shows none."""
+    nav = page.split(">Notices", 1)[1].split("</a>", 1)[0]
+    return nav.split('<span class="tag">', 1)[1].split("<", 1)[0] if '<span class="tag">' in nav else None
+
+
+def test_each_signed_in_user_sees_their_own_unread_count(app, make_user):
+    from portal.accounts import services as accounts
+
+    dana, lee = make_user(name="Dana"), make_user(name="Lee")
+    notify(dana, "One")
+    notify(dana, "Two")
+    clients = {}
+    for user in (dana, lee):
+        token = accounts.start_session(user)
+        db.session.commit()
+        clients[user.name] = app.test_client()
+        with clients[user.name].session_transaction() as session:
+            session["_user_id"] = token
+
+    # In turn, on one process: nothing of one user's count reaches the other.
+    seen = [badge(clients[name].get("/").get_data(as_text=True)) for name in ("Dana", "Lee", "Dana", "Lee")]
+
+    assert seen == ["2", None, "2", None]
+
+
+def test_a_signed_in_page_reads_the_count_with_the_session(client, make_user, login_as, count_queries):
+    dana = make_user()
+    notify(dana, "One")
+    login_as(dana)
+    client.get("/")
+    with count_queries() as queries:
+        page = client.get("/").get_data(as_text=True)
+    assert badge(page) == "1"
+    assert queries[0] == 2  # the session with its user and count; the catalog cache's generations
+
+
+def test_a_count_changed_in_the_same_request_is_counted_again(app, make_user):
+    from portal.accounts import services as accounts
+
+    dana = make_user()
+    notify(dana, "One")
+    notify(dana, "Two")
+    token = accounts.start_session(dana)
+    db.session.commit()
+    db.session.remove()
+    with app.test_request_context("/"):
+        user = accounts.load_session_user(token)
+        assert user.unread_notices == 2
+        assert services.unread_count_for_page(user) == 2
+        services.mark_all_read(user=user)
+        assert services.unread_count_for_page(user) == 0
+        services.notify(user=user, text="Three")
+        assert services.unread_count_for_page(user) == 1
+        db.session.rollback()
