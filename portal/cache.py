@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from flask import g, has_app_context
-from sqlalchemy import String, select
+from sqlalchemy import Select, String, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -62,6 +62,19 @@ def changed(name: str) -> None:
         index_elements=[CacheGeneration.name], set_={"generation": CacheGeneration.generation + 1}
     ))
     _seen()[name] = UNCACHED
+
+
+def changed_all(names: Select) -> None:
+    """changed() for every name a query returns (say, the scoped name of each cohort of a member), in one
+    statement. The query needs a WHERE clause (SQLite reads an ON after a bare FROM as a join) and DISTINCT
+    names (PostgreSQL updates a row once per statement)."""
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(CacheGeneration).from_select(["name", "generation"], names.add_columns(literal(1)))
+    statement = statement.on_conflict_do_update(
+        index_elements=[CacheGeneration.name], set_={"generation": CacheGeneration.generation + 1}
+    )
+    for name in db.session.scalars(statement.returning(CacheGeneration.name)):
+        _seen()[name] = UNCACHED
 
 
 def forget_generations() -> None:

@@ -21,8 +21,13 @@ ORGANIZATION = "organization"  # the breakdown by organization; a breakdown by a
 
 
 def cells(cohort_ids: list[int]) -> Subquery:
+    return latest_states(cohort_ids).subquery("cells")
+
+
+def latest_states(cohort_ids: list[int], user_ids: Select | None = None) -> Select:
     """(cohort_id, user_id, credential_id, submission_id, state, number): the latest version of each member's
-    latest submission of each cohort credential. A (member, credential) with no row has not been started.
+    latest submission of each cohort credential (of the members user_ids selects, when given). A (member,
+    credential) with no row has not been started.
 
     The latest submission is the open one when there is one: a new submission only starts after the
     previous one was withdrawn."""
@@ -43,10 +48,11 @@ def cells(cohort_ids: list[int]) -> Subquery:
         ))
         .join(Version, Version.submission_id == Submission.id)
         .where(Membership.cohort_id.in_(cohort_ids))
+        .where(Membership.user_id.in_(user_ids) if user_ids is not None else literal(True))
         .subquery("ranked")
     )
     columns = [ranked.c[name] for name in ("cohort_id", "user_id", "credential_id", "submission_id", "state", "number")]
-    return select(*columns).where(ranked.c.n == 1).subquery("cells")
+    return select(*columns).where(ranked.c.n == 1)
 
 
 def category(state: ColumnElement) -> ColumnElement:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from portal import audit
 from portal.audit import utcnow
 from portal.catalog.models import Credential
+from portal.cohorts.freshness import figures_changed
 from portal.extensions import db
 from portal.submissions import blind, carryover, storage, uploads
 from portal.submissions.carryover import CarryOver
@@ -91,6 +92,7 @@ def _apply_state(version: Version, start: State, to: State) -> None:
     db.session.refresh(version)
     if result.rowcount != 1:
         raise TransitionNotAllowed("This submission was changed by someone else a moment ago. Reload to see it.")
+    figures_changed(version_ids=[version.id])  # the UPDATE bypasses the flush, where cohorts see changes
 
 
 def _open_new_version(submission: Submission, previous: Version) -> Version:

@@ -1,0 +1,92 @@
+"""When a cohort's cached dashboard figures go stale: found in one place, the session's flush, which sees every
+change the portal makes through the ORM (a membership, a cohort or milestone edited, a version's state, a review
+confirmed, a credential issued or revoked, a member renamed or moved to another organization), and maps it to the
+cohorts concerned in one statement. Statements that bypass the flush (a bulk UPDATE or DELETE) call
+figures_changed() themselves: submissions.services.transition's conditional UPDATE, members.remove_member."""
+
+from sqlalchemy import String, cast, event, inspect, literal, or_, select
+from sqlalchemy.orm import Session
+
+from portal import cache
+from portal.accounts.models import Organization, User
+from portal.badges.models import IssuedCredential
+from portal.cache import ProcessCache
+from portal.cohorts.models import Cohort, Membership, Milestone
+from portal.reviews.models import Review
+from portal.submissions.models import Submission, Version
+
+FIGURES = ProcessCache("cohort-figures")  # scope: the cohort id
+
+
+def figures_changed(*, cohort_ids=(), user_ids=(), submission_ids=(), version_ids=(), organization_ids=()) -> None:
+    """The figures of these cohorts, and of every cohort of these people (members, authors of these submissions
+    or versions, people of these organizations), change in this transaction: one statement."""
+    people = [Membership.user_id.in_(user_ids)] if user_ids else []
+    if submission_ids:
+        people.append(Membership.user_id.in_(select(Submission.educator_id).where(Submission.id.in_(submission_ids))))
+    if version_ids:
+        authors = select(Submission.educator_id).join(Version).where(Version.id.in_(version_ids))
+        people.append(Membership.user_id.in_(authors))
+    if organization_ids:
+        people.append(Membership.user_id.in_(select(User.id).where(User.organization_id.in_(organization_ids))))
+    cohorts = [Cohort.id.in_(cohort_ids)] if cohort_ids else []
+    if people:
+        cohorts.append(Cohort.id.in_(select(Membership.cohort_id).where(or_(*people))))
+    if cohorts:
+        name = literal(f"{FIGURES.name}:") + cast(Cohort.id, String)
+        cache.changed_all(select(name).where(or_(*cohorts)).distinct())
+
+
+def _changed(obj, *keys: str) -> bool:
+    attrs = inspect(obj).attrs
+    return any(attrs[key].history.has_changes() for key in keys)
+
+
+class _Touched:
+    """What a flush changed that the figures show, sorted by how it leads to cohorts."""
+
+    def __init__(self):
+        self.cohort_ids, self.user_ids, self.submission_ids, self.version_ids, self.organization_ids = (
+            set(), set(), set(), set(), set()
+        )
+
+    def note(self, obj, how: str) -> None:  # how: "new", "dirty" or "deleted"
+        if isinstance(obj, Membership) and (how != "dirty" or _changed(obj, "district_role", "cohort_id")):
+            self.cohort_ids.add(obj.cohort_id)
+        elif isinstance(obj, Cohort):
+            self.cohort_ids.add(obj.id)  # a new one too: its id may be a deleted cohort's
+        elif isinstance(obj, Milestone):
+            self.cohort_ids.add(obj.cohort_id)
+        elif isinstance(obj, Submission) and how != "dirty":
+            self.user_ids.add(obj.educator_id)
+        elif isinstance(obj, Version) and (
+            how != "dirty" or _changed(obj, "state", "number", "submitted_at", "decided_at")
+        ):
+            self.submission_ids.add(obj.submission_id)
+        elif isinstance(obj, Review) and (
+            _changed(obj, "confirmed_at") if how == "dirty" else obj.confirmed_at is not None
+        ):
+            self.version_ids.add(obj.version_id)
+        elif isinstance(obj, IssuedCredential) and (how != "dirty" or _changed(obj, "revoked_at", "earner_id")):
+            self.user_ids.add(obj.earner_id)
+        elif isinstance(obj, User) and how == "dirty" and _changed(obj, "name", "organization_id"):
+            self.user_ids.add(obj.id)
+        elif isinstance(obj, Organization) and how == "dirty" and _changed(obj, "name"):
+            self.organization_ids.add(obj.id)
+
+    def apply(self) -> None:
+        figures_changed(
+            cohort_ids=self.cohort_ids - {None}, user_ids=self.user_ids - {None},
+            submission_ids=self.submission_ids - {None}, version_ids=self.version_ids - {None},
+            organization_ids=self.organization_ids,
+        )
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_changes(session: Session, _context) -> None:
+    # After the flush new rows have their ids, and new, dirty and deleted still list what it wrote.
+    touched = _Touched()
+    for how, objects in (("new", session.new), ("dirty", session.dirty), ("deleted", session.deleted)):
+        for obj in objects:
+            touched.note(obj, how)
+    touched.apply()
