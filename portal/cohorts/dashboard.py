@@ -1,14 +1,14 @@
 """The figures of a cohort's dashboard: per credential, the funnel, milestones, timing, the parts most often
 "Not yet" and the Open Badges credentials issued to the members.
 
-figures() works them out in four queries, whatever the number of members, as plain values (ids and numbers,
+figures() works them out in three queries, whatever the number of members, as plain values (ids and numbers,
 no ORM objects) that cached_figures() keeps per cohort and day until a change of the cohort's data (see
 freshness.py). summary() puts them beside the cohort's credentials and milestones, loaded with the cohort."""
 
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import joinedload, lazyload
 
 from portal.accounts.models import Organization, User
@@ -152,12 +152,11 @@ def load_for_figures(cohort_id: int) -> Cohort:
 
 
 def figures(cohort: Cohort, today: date) -> Figures:
-    """Four queries: the totals with the credentials issued, the states per credential, the parts most often
-    "Not yet", and every member's states for the milestones and the organizations."""
-    members, totals, issued = _totals(cohort)
+    """Three queries: the totals with the credentials issued and the states per credential, the parts most
+    often "Not yet", and every member's states for the milestones and the organizations."""
+    members, totals, issued, standing = _totals_and_standing(cohort)
     milestones, organizations = _milestones_and_organizations(cohort, today)
-    return Figures(members, totals, queries.credential_states(cohort.id), milestones, _parts(cohort.id), issued,
-                   organizations)
+    return Figures(members, totals, standing, milestones, _parts(cohort.id), issued, organizations)
 
 
 def summarize(cohort: Cohort, today: date) -> Summary:
@@ -235,23 +234,30 @@ def issued_figures(cohort: Cohort) -> IssuedFigures:
     return IssuedFigures(int(issued), int(revoked))
 
 
-def _totals(cohort: Cohort) -> tuple[int, queries.GroupFigures, IssuedFigures]:
-    """The members, the decisions over every credential and the credentials issued: one query, a row of
-    aggregates over the decided versions with the other two counts beside them."""
+def _totals_and_standing(cohort: Cohort):
+    """(members, totals, issued, standing): the members, the decisions over every credential, the credentials
+    issued, and the rows of queries.credential_states, in one query: the one row of totals joined to each row
+    of states (or to none, when nobody started anything)."""
     decided = queries.decided_by(queries.durations(cohort.id, queries.members(cohort.id)))
     members = select(func.count()).where(Membership.cohort_id == cohort.id).scalar_subquery()
     issued = _issued_query(cohort).subquery("issued")
     issued_n, revoked_n = (select(column).scalar_subquery() for column in issued.c)
-    n, first_earned, first_decided, days, decided_n, issued_count, revoked = db.session.execute(
-        select(members, decided.c.first_earned, decided.c.first_decided, decided.c.days, decided.c.decided,
-               issued_n, revoked_n)
-        .select_from(decided)
-    ).one()
+    totals = select(
+        members.label("members_n"), decided.c.first_earned, decided.c.first_decided, decided.c.days,
+        decided.c.decided, issued_n.label("issued_n"), revoked_n.label("revoked_n"),
+    ).select_from(decided).subquery("totals")
+    standing = queries.credential_states(cohort.id).subquery("standing")
+    rows = db.session.execute(select(totals, standing).select_from(totals).outerjoin(standing, true())).all()
+    n, first_earned, first_decided, days, decided_n, issued_count, revoked = rows[0][:7]
     totals = queries.GroupFigures(
         int(n), int(first_earned or 0), int(first_decided or 0), None if days is None else float(days),
         int(decided_n or 0),
     )
-    return int(n), totals, IssuedFigures(int(issued_count), int(revoked))
+    states = [
+        (cid, cat, bool(revised), int(count), None if median is None else float(median))
+        for *_, cid, cat, revised, count, median in rows if cid is not None
+    ]
+    return int(n), totals, IssuedFigures(int(issued_count), int(revoked)), states
 
 
 # ---------- milestones and the members' organizations ----------

@@ -163,24 +163,23 @@ def member_versions(cohort_id: int, groups: Subquery) -> Select:
     )
 
 
-def credential_states(cohort_id: int) -> list[tuple[int, str, bool, int, float | None]]:
-    """(credential_id, category, revised, count, median_days), in one query: how many members are in each
-    state of each credential. revised: the current version is not the first, so an earlier version was
-    submitted and decided. median_days: the credential's (the same on each of its rows), over every decided
-    version of the members; a credential nobody started has no rows, and no decided version either."""
+def credential_states(cohort_id: int) -> Select:
+    """(credential_id, category, revised, members, median_days): how many members are in each state of each
+    credential. revised: the current version is not the first, so an earlier version was submitted and decided.
+    median_days: the credential's (the same on each of its rows), over every decided version of the members; a
+    credential nobody started has no rows, and no decided version either."""
     c = cells([cohort_id])
     decided = decided_by(
         durations(cohort_id, members(cohort_id), Submission.credential_id.label("credential_id")), "credential_id"
     )
     cat, revised = category(c.c.state), c.c.number > 1
-    query = (
-        select(c.c.credential_id, cat, revised, func.count(), decided.c.days)
+    return (
+        select(c.c.credential_id, cat.label("category"), revised.label("revised"), func.count().label("members"),
+               decided.c.days.label("median_days"))
         .select_from(c)
         .outerjoin(decided, decided.c.credential_id == c.c.credential_id)
         .group_by(c.c.credential_id, cat, revised, decided.c.days)
     )
-    return [(cid, cat, revised, n, None if days is None else float(days))
-            for cid, cat, revised, n, days in db.session.execute(query)]
 
 
 def days_between(start: ColumnElement, end: ColumnElement) -> ColumnElement:
