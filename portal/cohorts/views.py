@@ -14,7 +14,6 @@ from portal.cohorts import breakdowns as groups_by
 from portal.cohorts import dashboard as figures
 from portal.cohorts import export, invitations, matrix, profile, progress, roster, services
 from portal.cohorts import members as membership
-from portal.cohorts.freshness import FIGURES
 from portal.cohorts.forms import (
     AddMemberForm,
     CohortForm,
@@ -27,6 +26,7 @@ from portal.cohorts.forms import (
     make_profile_form,
     read_matrix_filter,
 )
+from portal.cohorts.freshness import FIGURES
 from portal.cohorts.models import Cohort, Membership
 from portal.csvfile import csv_response
 from portal.extensions import db
@@ -110,7 +110,7 @@ def _warn_missing_prerequisites(cohort: Cohort) -> None:
 
 # ---------- staff: dashboard, breakdowns, exports ----------
 
-def _matrix_query(cohort: Cohort, organizations: list[tuple[int, str]]):
+def _matrix_query(cohort: Cohort, organizations: list[tuple[int, str]]) -> tuple[MatrixFilterForm, matrix.MatrixQuery]:
     return read_matrix_filter(request.args, cohort, organizations)
 
 
