@@ -12,29 +12,41 @@ from portal.accounts.models import Organization, User
 from portal.badges.models import IssuedCredential
 from portal.cache import ProcessCache
 from portal.cohorts.models import Cohort, Membership, Milestone
+from portal.extensions import db
 from portal.reviews.models import Review
 from portal.submissions.models import Submission, Version
 
-FIGURES = ProcessCache("cohort-figures")  # scope: the cohort id
+# Scope: the cohort id. A value holds the figures' HTML (about 30 KB for a large cohort): a few hundred at most.
+FIGURES = ProcessCache("cohort-figures", max_entries=256)
+_REPORTED = "cohort_figures_reported"  # session.info: (kind, id) already reported in this transaction
 
 
-def figures_changed(*, cohort_ids=(), user_ids=(), submission_ids=(), version_ids=(), organization_ids=()) -> None:
-    """The figures of these cohorts, and of every cohort of these people (members, authors of these submissions
-    or versions, people of these organizations), change in this transaction: one statement."""
-    people = [Membership.user_id.in_(user_ids)] if user_ids else []
-    if submission_ids:
-        people.append(Membership.user_id.in_(select(Submission.educator_id).where(Submission.id.in_(submission_ids))))
-    if version_ids:
-        authors = select(Submission.educator_id).join(Version).where(Version.id.in_(version_ids))
+def figures_changed(*, cohort_ids=(), user_ids=(), version_ids=(), organization_ids=()) -> None:
+    """The figures of these cohorts, and of every cohort of these people (members, authors of these versions,
+    people of these organizations), change in this transaction: one statement, none for what this
+    transaction already reported (deciding a version reports it three times: review, state, credential)."""
+    reported = db.session.info.setdefault(_REPORTED, set())
+    given = {"cohort": cohort_ids, "user": user_ids, "version": version_ids, "organization": organization_ids}
+    new = {kind: {i for i in ids if i is not None and (kind, i) not in reported} for kind, ids in given.items()}
+    reported.update((kind, i) for kind, ids in new.items() for i in ids)
+    people = [Membership.user_id.in_(new["user"])] if new["user"] else []
+    if new["version"]:
+        authors = select(Submission.educator_id).join(Version).where(Version.id.in_(new["version"]))
         people.append(Membership.user_id.in_(authors))
-    if organization_ids:
-        people.append(Membership.user_id.in_(select(User.id).where(User.organization_id.in_(organization_ids))))
-    cohorts = [Cohort.id.in_(cohort_ids)] if cohort_ids else []
+    if new["organization"]:
+        people.append(Membership.user_id.in_(select(User.id).where(User.organization_id.in_(new["organization"]))))
+    cohorts = [Cohort.id.in_(new["cohort"])] if new["cohort"] else []
     if people:
         cohorts.append(Cohort.id.in_(select(Membership.cohort_id).where(or_(*people))))
     if cohorts:
         name = literal(f"{FIGURES.name}:") + cast(Cohort.id, String)
         cache.changed_all(select(name).where(or_(*cohorts)).distinct())
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_reported(session: Session, transaction) -> None:
+    if transaction.parent is None:  # not a savepoint: the transaction that reported them is over
+        session.info.pop(_REPORTED, None)
 
 
 def _changed(obj, *keys: str) -> bool:
@@ -46,9 +58,7 @@ class _Touched:
     """What a flush changed that the figures show, sorted by how it leads to cohorts."""
 
     def __init__(self):
-        self.cohort_ids, self.user_ids, self.submission_ids, self.version_ids, self.organization_ids = (
-            set(), set(), set(), set(), set()
-        )
+        self.cohort_ids, self.user_ids, self.version_ids, self.organization_ids = set(), set(), set(), set()
 
     def note(self, obj, how: str) -> None:  # how: "new", "dirty" or "deleted"
         if isinstance(obj, Membership) and (how != "dirty" or _changed(obj, "district_role", "cohort_id")):
@@ -62,24 +72,24 @@ class _Touched:
         elif isinstance(obj, Version) and (
             how != "dirty" or _changed(obj, "state", "number", "submitted_at", "decided_at")
         ):
-            self.submission_ids.add(obj.submission_id)
+            self.version_ids.add(obj.id)
         elif isinstance(obj, Review) and (
             _changed(obj, "confirmed_at") if how == "dirty" else obj.confirmed_at is not None
         ):
             self.version_ids.add(obj.version_id)
         elif isinstance(obj, IssuedCredential) and (how != "dirty" or _changed(obj, "revoked_at", "earner_id")):
-            self.user_ids.add(obj.earner_id)
+            if obj.version_id is None:  # a stack's certificate
+                self.user_ids.add(obj.earner_id)
+            else:
+                self.version_ids.add(obj.version_id)
         elif isinstance(obj, User) and how == "dirty" and _changed(obj, "name", "organization_id"):
             self.user_ids.add(obj.id)
         elif isinstance(obj, Organization) and how == "dirty" and _changed(obj, "name"):
             self.organization_ids.add(obj.id)
 
     def apply(self) -> None:
-        figures_changed(
-            cohort_ids=self.cohort_ids - {None}, user_ids=self.user_ids - {None},
-            submission_ids=self.submission_ids - {None}, version_ids=self.version_ids - {None},
-            organization_ids=self.organization_ids,
-        )
+        figures_changed(cohort_ids=self.cohort_ids, user_ids=self.user_ids, version_ids=self.version_ids,
+                        organization_ids=self.organization_ids)
 
 
 @event.listens_for(Session, "after_flush")
