@@ -1,8 +1,9 @@
 """When a cohort's cached dashboard figures go stale: found in one place, the session's flush, which sees every
 change the portal makes through the ORM (a membership, a cohort or milestone edited, a version's state, a review
-confirmed, a credential issued or revoked, a member renamed or moved to another organization), and maps it to the
-cohorts concerned in one statement. Statements that bypass the flush (a bulk UPDATE or DELETE) call
-figures_changed() themselves: submissions.services.transition's conditional UPDATE, members.remove_member."""
+confirmed, a credential issued or revoked, a member renamed or moved to another organization, a credential's title
+or requirements changed by loading its stack), and maps it to the cohorts concerned in one statement. Statements
+that bypass the flush (a bulk UPDATE or DELETE) call figures_changed() themselves: submissions.services.transition's
+conditional UPDATE, members.remove_member."""
 
 from sqlalchemy import String, cast, event, inspect, literal, or_, select
 from sqlalchemy.orm import Session
@@ -11,7 +12,8 @@ from portal import cache
 from portal.accounts.models import Organization, User
 from portal.badges.models import IssuedCredential
 from portal.cache import ProcessCache
-from portal.cohorts.models import Cohort, Membership, Milestone
+from portal.catalog.models import Credential, Requirements
+from portal.cohorts.models import Cohort, Membership, Milestone, cohort_credentials
 from portal.extensions import db
 from portal.reviews.models import Review
 from portal.submissions.models import Submission, Version
@@ -21,12 +23,14 @@ FIGURES = ProcessCache("cohort-figures", max_entries=256)
 _REPORTED = "cohort_figures_reported"  # session.info: (kind, id) already reported in this transaction
 
 
-def figures_changed(*, cohort_ids=(), user_ids=(), version_ids=(), organization_ids=()) -> None:
-    """The figures of these cohorts, and of every cohort of these people (members, authors of these versions,
-    people of these organizations), change in this transaction: one statement, none for what this
-    transaction already reported (deciding a version reports it three times: review, state, credential)."""
+def figures_changed(*, cohort_ids=(), user_ids=(), version_ids=(), organization_ids=(), credential_ids=()) -> None:
+    """The figures of these cohorts, of every cohort of these people (members, authors of these versions, people
+    of these organizations), and of every cohort working toward these credentials, change in this transaction:
+    one statement, none for what this transaction already reported (deciding a version reports it three times:
+    review, state, credential)."""
     reported = db.session.info.setdefault(_REPORTED, set())
-    given = {"cohort": cohort_ids, "user": user_ids, "version": version_ids, "organization": organization_ids}
+    given = {"cohort": cohort_ids, "user": user_ids, "version": version_ids, "organization": organization_ids,
+             "credential": credential_ids}
     new = {kind: {i for i in ids if i is not None and (kind, i) not in reported} for kind, ids in given.items()}
     reported.update((kind, i) for kind, ids in new.items() for i in ids)
     people = [Membership.user_id.in_(new["user"])] if new["user"] else []
@@ -36,6 +40,11 @@ def figures_changed(*, cohort_ids=(), user_ids=(), version_ids=(), organization_
     if new["organization"]:
         people.append(Membership.user_id.in_(select(User.id).where(User.organization_id.in_(new["organization"]))))
     cohorts = [Cohort.id.in_(new["cohort"])] if new["cohort"] else []
+    if new["credential"]:
+        working_toward = select(cohort_credentials.c.cohort_id).where(
+            cohort_credentials.c.credential_id.in_(new["credential"])
+        )
+        cohorts.append(Cohort.id.in_(working_toward))
     if people:
         cohorts.append(Cohort.id.in_(select(Membership.cohort_id).where(or_(*people))))
     if cohorts:
@@ -58,7 +67,9 @@ class _Touched:
     """What a flush changed that the figures show, sorted by how it leads to cohorts."""
 
     def __init__(self):
-        self.cohort_ids, self.user_ids, self.version_ids, self.organization_ids = set(), set(), set(), set()
+        self.cohort_ids, self.user_ids, self.version_ids, self.organization_ids, self.credential_ids = (
+            set(), set(), set(), set(), set()
+        )
 
     def note(self, obj, how: str) -> None:  # how: "new", "dirty" or "deleted"
         if isinstance(obj, Membership) and (how != "dirty" or _changed(obj, "district_role", "cohort_id")):
@@ -86,10 +97,14 @@ class _Touched:
             self.user_ids.add(obj.id)
         elif isinstance(obj, Organization) and how == "dirty" and _changed(obj, "name"):
             self.organization_ids.add(obj.id)
+        elif isinstance(obj, Credential) and how == "dirty" and _changed(obj, "title", "position"):
+            self.credential_ids.add(obj.id)  # a stack loaded again: the figures name credentials ...
+        elif isinstance(obj, Requirements) and how == "new":
+            self.credential_ids.add(obj.credential_id)  # ... and their parts
 
     def apply(self) -> None:
         figures_changed(cohort_ids=self.cohort_ids, user_ids=self.user_ids, version_ids=self.version_ids,
-                        organization_ids=self.organization_ids)
+                        organization_ids=self.organization_ids, credential_ids=self.credential_ids)
 
 
 @event.listens_for(Session, "after_flush")

@@ -199,14 +199,19 @@ def _statement(shape: _Shape) -> Select:
         shown = and_(found.c.n > first, found.c.n <= first + per_page)
     else:
         first, shown = literal(0), found.c.n > 0
-    statement = select(found, first.label("first")).where(shown)
+    member = ("user_id", "name", "email", "organization", "role")
+    cells = [f"{kind}_{n}" for n in range(shape.credentials) for kind in ("state", "number")]
     if shape.needs_everyones_states:
-        return statement.order_by(found.c.n)
-    rows = statement.cte("shown")
+        return (
+            select(*[found.c[c] for c in member], func.coalesce(found.c.earned, 0), found.c.total, first,
+                   *[found.c[c] for c in cells])
+            .where(shown).order_by(found.c.n)
+        )
+    rows = select(found, first.label("first")).where(shown).cte("shown")
     per_member = _per_member(queries.latest_states([cohort], select(rows.c.user_id)).subquery("cells"), shape)
     return (
-        select(rows, func.coalesce(per_member.c.earned, 0).label("earned"),
-               *[c for c in per_member.c if c.name.startswith(("state_", "number_"))])
+        select(*[rows.c[c] for c in member], func.coalesce(per_member.c.earned, 0), rows.c.total, rows.c.first,
+               *[per_member.c[c] for c in cells])
         .outerjoin(per_member, per_member.c.user_id == rows.c.user_id)
         .order_by(rows.c.n)
     )
@@ -220,17 +225,16 @@ def _read(cohort: Cohort, query: MatrixQuery, page: int | None, per_page: int) -
         "state": query.state, "wanted": (max(page or 1, 1) - 1) * per_page, "per_page": per_page,
         **{f"credential_{n}": i for n, i in enumerate(ids)},
     }
-    rows, total, start = [], 0, 0
-    for row in db.session.execute(_statement(_Shape.of(cohort, query, page is not None)), parameters):
-        columns = row._mapping
-        cells = [
-            Cell(state, None, columns[f"number_{n}"]) if (state := columns[f"state_{n}"]) else NOT_STARTED_CELL
-            for n in range(len(ids))
-        ]
-        rows.append(MatrixRow(row.user_id, row.name, row.email, row.organization, row.role, int(row.earned or 0),
-                              cells))
-        total, start = row.total, row.first
-    return rows, int(total), int(start)
+    found = db.session.execute(_statement(_Shape.of(cohort, query, page is not None)), parameters).all()
+    rows = [
+        MatrixRow(user_id, name, email, organization, role, int(earned), [
+            Cell(state, None, number) if state else NOT_STARTED_CELL
+            for state, number in zip(cells[::2], cells[1::2], strict=True)
+        ])
+        for user_id, name, email, organization, role, earned, _total, _first, *cells in found
+    ]
+    total, first = (int(found[0][6]), int(found[0][7])) if found else (0, 0)
+    return rows, total, first
 
 
 def matrix_page(cohort: Cohort, query: MatrixQuery, page: int = 1, per_page: int = PER_PAGE) -> Page:

@@ -155,3 +155,11 @@ def test_nothing_cached_depends_on_who_asks(app, client, login_as, staff, make_u
     assert "Ada" in stored  # the figures are there ...
     for personal in (staff.name, other_staff.name, staff.email, other_staff.email, token):
         assert personal not in stored  # ... and nothing of either staff member
+
+
+def test_a_credential_renamed_by_a_stack_load_shows_on_the_next_request(client, login_as, staff, cohort, credential):
+    login_as(staff)
+    dashboard(client, cohort)
+    credential("foundations").title = "Foundations, renamed"  # as sync_stack does
+    db.session.commit()
+    assert '<th scope="row">1. Foundations, renamed</th>' in dashboard(client, cohort)  # the standing table
