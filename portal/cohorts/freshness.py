@@ -2,8 +2,8 @@
 change the portal makes through the ORM (a membership, a cohort or milestone edited, a version's state, a review
 confirmed, a credential issued or revoked, a member renamed or moved to another organization, a credential's title
 or requirements changed by loading its stack), and maps it to the cohorts concerned in one statement. Statements
-that bypass the flush (a bulk UPDATE or DELETE) call figures_changed() themselves: submissions.services.transition's
-conditional UPDATE, members.remove_member."""
+that bypass the flush (a bulk UPDATE or DELETE) report themselves: submissions.services.transition's conditional
+UPDATE sends state_changed, members.remove_member calls figures_changed()."""
 
 from sqlalchemy import String, cast, event, inspect, literal, or_, select
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from portal.cohorts.models import Cohort, Membership, Milestone, cohort_credenti
 from portal.extensions import db
 from portal.reviews.models import Review
 from portal.submissions.models import Submission, Version
+from portal.submissions.services import state_changed
 
 # Scope: the cohort id. A value holds the figures' HTML (about 30 KB for a large cohort): a few hundred at most.
 FIGURES = ProcessCache("cohort-figures", max_entries=256)
@@ -105,6 +106,11 @@ class _Touched:
     def apply(self) -> None:
         figures_changed(cohort_ids=self.cohort_ids, user_ids=self.user_ids, version_ids=self.version_ids,
                         organization_ids=self.organization_ids, credential_ids=self.credential_ids)
+
+
+@state_changed.connect
+def _note_state_change(version: Version, **_) -> None:
+    figures_changed(version_ids=[version.id])
 
 
 @event.listens_for(Session, "after_flush")

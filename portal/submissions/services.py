@@ -4,13 +4,13 @@ import copy
 from dataclasses import dataclass
 from pathlib import Path
 
+from blinker import Namespace
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from portal import audit
 from portal.audit import utcnow
 from portal.catalog.models import Credential
-from portal.cohorts.freshness import figures_changed
 from portal.extensions import db
 from portal.submissions import blind, carryover, storage, uploads
 from portal.submissions.carryover import CarryOver
@@ -29,6 +29,10 @@ TRANSITIONS = {
     (State.NOT_YET, State.DRAFT),
 }
 OPEN_STATES = (State.DRAFT, State.SUBMITTED, State.IN_REVIEW, State.NOT_YET, State.EARNED)
+# Sent with the version after its state changed, in the same transaction. The conditional UPDATE bypasses the
+# session's flush, where higher domains see changes, so what they derive from states (the cohorts' dashboard
+# figures) hears it here; this domain does not know who listens.
+state_changed = Namespace().signal("submission-state-changed")
 
 
 class SubmissionError(Exception):
@@ -92,7 +96,7 @@ def _apply_state(version: Version, start: State, to: State) -> None:
     db.session.refresh(version)
     if result.rowcount != 1:
         raise TransitionNotAllowed("This submission was changed by someone else a moment ago. Reload to see it.")
-    figures_changed(version_ids=[version.id])  # the UPDATE bypasses the flush, where cohorts see changes
+    state_changed.send(version)
 
 
 def _open_new_version(submission: Submission, previous: Version) -> Version:
