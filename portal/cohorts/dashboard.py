@@ -2,10 +2,11 @@
 "Not yet" and the Open Badges credentials issued to the members.
 
 figures() works them out in three queries, whatever the number of members, as plain values (ids and numbers,
-no ORM objects) that cached_figures() keeps per cohort and day until a change of the cohort's data (see
-freshness.py). summary() puts them beside the cohort's credentials and milestones, loaded with the cohort."""
+no ORM objects), kept per cohort and day until a change of the cohort's data (freshness.py): by cached_figures()
+for the exports, and as the rendered HTML by the dashboard's view. summary() puts them beside the cohort's
+credentials and milestones, loaded with the cohort."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select, true
@@ -130,13 +131,12 @@ class IssuedFigures:
 class Figures:
     """A cohort's figures on one day as plain values, by credential and milestone id: what the cache keeps."""
 
-    members: int
-    totals: queries.GroupFigures
+    totals: queries.GroupFigures  # members, first attempts, median days over every credential
     standing: list[tuple[int, str, bool, int, float | None]]  # queries.credential_states
     milestones: dict[int, tuple[dict[str, int], list[tuple[int, str]]]]  # id -> (counts, behind)
     parts: list[tuple[int, str, int, int]]  # (credential id, part key, not yet, judged)
     issued: IssuedFigures
-    organizations: list[tuple[int, str]] = field(default_factory=list)  # of the members, in name order
+    organizations: list[tuple[int, str]]  # (id, name) of the members' organizations, in name order
 
 
 def cached_figures(cohort: Cohort, today: date) -> Figures:
@@ -154,9 +154,9 @@ def load_for_figures(cohort_id: int) -> Cohort:
 def figures(cohort: Cohort, today: date) -> Figures:
     """Three queries: the totals with the credentials issued and the states per credential, the parts most
     often "Not yet", and every member's states for the milestones and the organizations."""
-    members, totals, issued, standing = _totals_and_standing(cohort)
+    totals, issued, standing = _totals_and_standing(cohort)
     milestones, organizations = _milestones_and_organizations(cohort, today)
-    return Figures(members, totals, standing, milestones, _parts(cohort.id), issued, organizations)
+    return Figures(totals, standing, milestones, _parts(cohort.id), issued, organizations)
 
 
 def summarize(cohort: Cohort, today: date) -> Summary:
@@ -170,8 +170,8 @@ def summary(cohort: Cohort, found: Figures, today: date) -> Summary:
     empty = (dict.fromkeys(MILESTONE_STATUSES, 0), [])
     return Summary(
         cohort=cohort,
-        members=found.members,
-        credentials=_credential_figures(cohort, found.standing, found.members),
+        members=found.totals.members,
+        credentials=_credential_figures(cohort, found.standing, found.totals.members),
         first_attempt=Rate(found.totals.first_earned, found.totals.first_decided),
         median_days=found.totals.median_days,
         milestones=[
@@ -234,20 +234,20 @@ def issued_figures(cohort: Cohort) -> IssuedFigures:
     return IssuedFigures(int(issued), int(revoked))
 
 
-def _totals_and_standing(cohort: Cohort):
-    """(members, totals, issued, standing): the members, the decisions over every credential, the credentials
-    issued, and the rows of queries.credential_states, in one query: the one row of totals joined to each row
-    of states (or to none, when nobody started anything)."""
+def _totals_and_standing(cohort: Cohort) -> tuple[queries.GroupFigures, IssuedFigures, list]:
+    """(totals, issued, standing): the members and the decisions over every credential, the credentials issued,
+    and the rows of queries.credential_states, in one query: the one row of totals joined to each row of states
+    (or to none, when nobody started anything)."""
     decided = queries.decided_by(queries.durations(cohort.id, queries.members(cohort.id)))
     members = select(func.count()).where(Membership.cohort_id == cohort.id).scalar_subquery()
     issued = _issued_query(cohort).subquery("issued")
     issued_n, revoked_n = (select(column).scalar_subquery() for column in issued.c)
-    totals = select(
+    overall = select(
         members.label("members_n"), decided.c.first_earned, decided.c.first_decided, decided.c.days,
         decided.c.decided, issued_n.label("issued_n"), revoked_n.label("revoked_n"),
-    ).select_from(decided).subquery("totals")
+    ).select_from(decided).subquery("overall")
     standing = queries.credential_states(cohort.id).subquery("standing")
-    rows = db.session.execute(select(totals, standing).select_from(totals).outerjoin(standing, true())).all()
+    rows = db.session.execute(select(overall, standing).select_from(overall).outerjoin(standing, true())).all()
     n, first_earned, first_decided, days, decided_n, issued_count, revoked = rows[0][:7]
     totals = queries.GroupFigures(
         int(n), int(first_earned or 0), int(first_decided or 0), None if days is None else float(days),
@@ -257,7 +257,7 @@ def _totals_and_standing(cohort: Cohort):
         (cid, cat, bool(revised), int(count), None if median is None else float(median))
         for *_, cid, cat, revised, count, median in rows if cid is not None
     ]
-    return int(n), totals, IssuedFigures(int(issued_count), int(revoked)), states
+    return totals, IssuedFigures(int(issued_count), int(revoked)), states
 
 
 # ---------- milestones and the members' organizations ----------
