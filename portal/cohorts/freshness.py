@@ -55,7 +55,9 @@ def figures_changed(*, cohort_ids=(), user_ids=(), version_ids=(), organization_
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_reported(session: Session, transaction) -> None:
-    if transaction.parent is None:  # not a savepoint: the transaction that reported them is over
+    # The transaction that reported them is over; after a savepoint (rolled back, perhaps) report again. The
+    # flush's own inner transactions keep them.
+    if transaction.parent is None or transaction.nested:
         session.info.pop(_REPORTED, None)
 
 
