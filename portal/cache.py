@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from flask import g, has_app_context
-from sqlalchemy import String, bindparam, select
+from sqlalchemy import Select, String, bindparam, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -74,12 +74,29 @@ def read_generations(*names: str) -> None:
 def changed(name: str) -> None:
     """The data cached under `name` changes in the current transaction: every process computes it again after
     the commit. Call it beside the change, in the same transaction."""
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(CacheGeneration).values(name=name, generation=1)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=[CacheGeneration.name], set_={"generation": CacheGeneration.generation + 1}
-    ))
+    db.session.execute(_bump(_insert().values(name=name, generation=1)))
     _seen()[name] = UNCACHED
+
+
+def changed_all(names: Select) -> None:
+    """changed() for every name a query returns (say, the scoped name of each cohort of a member), in one
+    statement. The query needs a WHERE clause (SQLite reads an ON after a bare FROM as a join) and DISTINCT
+    names (PostgreSQL updates a row once per statement)."""
+    statement = _bump(_insert().from_select(["name", "generation"], names.add_columns(literal(1))))
+    for name in db.session.scalars(statement.returning(CacheGeneration.name)):
+        _seen()[name] = UNCACHED
+
+
+def _insert():
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(CacheGeneration)
+
+
+def _bump(statement):
+    """A new name starts at 1; a known one counts up."""
+    return statement.on_conflict_do_update(
+        index_elements=[CacheGeneration.name], set_={"generation": CacheGeneration.generation + 1}
+    )
 
 
 def forget_generations() -> None:

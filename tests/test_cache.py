@@ -1,6 +1,8 @@
 """The per-process cache: a value is computed once, and again after a committed change of its name, in this
 process or in another one (another process's change is a generation bumped in the database)."""
 
+from sqlalchemy import select
+
 from portal import cache
 from portal.cache import CacheGeneration, ProcessCache
 from portal.extensions import db
@@ -79,3 +81,21 @@ def test_the_cache_is_bounded(app):
     assert calls == [1]  # the oldest went
     stored.get(4, counting(calls))
     assert calls == [1]
+
+
+def test_changed_all_bumps_every_name_a_query_returns_in_one_statement(app, count_queries):
+    from sqlalchemy import literal, union_all
+
+    stored, calls = ProcessCache("test-scoped"), []
+    for scope in (1, 2, 3):
+        stored.get(scope, counting(calls), scope=scope)
+    new_request()
+    names = union_all(*[select(literal(f"test-scoped:{scope}").label("name")) for scope in (1, 2)]).subquery()
+    with count_queries() as seen:
+        cache.changed_all(select(names.c.name).where(names.c.name.is_not(None)).distinct())
+    assert seen[0] == 1
+    assert stored.get(1, counting(calls), scope=1) == 4  # read around the cache until the commit
+    db.session.commit()
+    new_request()
+    assert [stored.get(scope, counting(calls), scope=scope) for scope in (1, 2, 3)] == [5, 6, 3]
+    assert cache.generation("test-scoped:1") == cache.generation("test-scoped:2") == 1

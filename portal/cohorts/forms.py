@@ -40,6 +40,11 @@ class FilterSelect(Select):
             return super().render_option(choice, **kwargs)
         return (cls.SELECTED if choice.selected else cls.OPTION) % (choice.value, choice.label or choice.value)
 
+    @classmethod
+    def _dispatch_render_option(cls):
+        # wtforms inspects the signature of an overridden render_option on every render; this one takes a choice.
+        return cls.render_option
+
 
 class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)

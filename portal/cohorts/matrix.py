@@ -1,11 +1,13 @@
-"""The member x credential matrix: every member of the cohort with the latest state of each credential
-(member_states, two queries, which the dashboard's milestones and figures use too), then filtered, sorted and cut
-into pages here. A cohort is a few hundred people: one pass over them costs less than a query per filter, and the
-order of names, organizations and roles still comes from the database."""
+"""The member x credential matrix: the members of one page, in the page's order, each with the latest state of
+every credential of the cohort, read in one query whatever the cohort's size. Filtering, sorting, counting and
+cutting into pages all happen in SQL over the cohort's members, so a request reads only the rows it shows."""
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from markupsafe import Markup
+from sqlalchemy import Integer, and_, bindparam, case, func, literal, select
+from sqlalchemy.sql import Select
 
 from portal.accounts.models import Organization, User
 from portal.cohorts import queries
@@ -16,6 +18,11 @@ from portal.submissions.models import STATE_LABELS, State
 NOT_STARTED = "not_started"
 CELL_STATES = [s.value for s in State] + [NOT_STARTED]
 CELL_LABELS = {**{s.value: label for s, label in STATE_LABELS.items()}, NOT_STARTED: "Not started"}
+# One table cell per state, written once: a page shows hundreds of them.
+CELL_HTML = {
+    state: Markup('<td class="cell"><span class="state state-{}">{}</span></td>').format(state, label)
+    for state, label in CELL_LABELS.items()
+}
 SORTS = ("name", "organization", "role", "earned")
 PER_PAGE = 50
 
@@ -53,60 +60,10 @@ class MatrixRow:
     earned: int
     cells: list[Cell] = field(default_factory=list)
 
-
-@dataclass
-class Member:
-    user_id: int
-    name: str
-    email: str
-    organization_id: int | None
-    organization: str  # "" without one
-    role: str
-    # The database's order of names, organizations and roles (dense ranks), so that sorting here follows its
-    # collation exactly as an ORDER BY would.
-    ranks: dict[str, int]
-    cells: dict[int, Cell] = field(default_factory=dict)  # credential id -> its latest state; none: not started
-
-    def cell(self, credential_id: int) -> Cell:
-        return self.cells.get(credential_id, NOT_STARTED_CELL)
-
     @property
-    def earned(self) -> int:
-        return sum(1 for cell in self.cells.values() if cell.state == State.EARNED)
-
-
-@dataclass
-class MemberStates:
-    """Every member of a cohort with the latest state of each credential they started."""
-
-    members: list[Member] = field(default_factory=list)  # in (name, id) order
-
-
-def member_states(cohort: Cohort) -> MemberStates:
-    """Two queries: the members, and the latest state of each credential they started (queries.cells)."""
-    organization = func.coalesce(Organization.name, "")
-    members = db.session.execute(
-        select(
-            User.id, User.name, User.email, User.organization_id, organization, Membership.district_role,
-            func.dense_rank().over(order_by=User.name), func.dense_rank().over(order_by=organization),
-            func.dense_rank().over(order_by=Membership.district_role),
-        )
-        .select_from(Membership)
-        .join(User, User.id == Membership.user_id)
-        .outerjoin(Organization, Organization.id == User.organization_id)
-        .where(Membership.cohort_id == cohort.id)
-        .order_by(User.name, User.id)
-    )
-    states = MemberStates()
-    for user_id, name, email, org_id, org, role, by_name, by_org, by_role in members:
-        ranks = {"name": by_name, "organization": by_org, "role": by_role}
-        states.members.append(Member(user_id, name, email, org_id, org, role, ranks))
-    c = queries.cells([cohort.id])
-    latest = select(c.c.user_id, c.c.credential_id, c.c.submission_id, c.c.number, c.c.state)
-    by_id = {member.user_id: member for member in states.members}
-    for user_id, credential_id, submission_id, number, state in db.session.execute(latest):
-        by_id[user_id].cells[credential_id] = Cell(state, submission_id, number)
-    return states
+    def cells_html(self) -> Markup:
+        """The row's credential cells, each the HTML written once for its state."""
+        return Markup("".join([CELL_HTML[cell.state] for cell in self.cells]))  # noqa: S704 -- escaped in CELL_HTML
 
 
 @dataclass
@@ -137,59 +94,155 @@ class Page:
         return self.page + 1
 
 
-def _is_match(member: Member, query: MatrixQuery, credential_count: int) -> bool:
-    if query.organization_id and member.organization_id != query.organization_id:
-        return False
-    if query.state not in CELL_STATES:
-        return True
-    if query.state != NOT_STARTED:
-        cells = [member.cell(query.credential_id)] if query.credential_id else member.cells.values()
-        return any(cell.state == query.state for cell in cells)
-    if query.credential_id:
-        return query.credential_id not in member.cells
-    return len(member.cells) < credential_count  # some credential not started
+@dataclass(frozen=True)
+class _Shape:
+    """What the SQL of a matrix query depends on; the values themselves (cohort, organization, state, page) are
+    parameters, so that each shape's statement is built once per process (building one is costlier than
+    running it)."""
+
+    credentials: int  # how many the cohort has
+    state: str | None  # None, NOT_STARTED, or "state" (a state, given as a parameter)
+    by_credential: bool
+    by_organization: bool
+    sort: str
+    descending: bool
+    paged: bool
+
+    @classmethod
+    def of(cls, cohort: Cohort, query: MatrixQuery, paged: bool) -> "_Shape":
+        state = query.state if query.state in (None, NOT_STARTED) else "state"
+        return cls(len(cohort.credentials), state, bool(query.credential_id), bool(query.organization_id),
+                   query.sort if query.sort in SORTS else "name", query.descending, paged)
+
+    @property
+    def needs_everyones_states(self) -> bool:
+        return self.state is not None or self.sort == "earned"
 
 
-def _sort_key(sort: str, descending: bool):
-    """The members arrive in name order and the sort is stable, so ties stay in name order; descending reverses
-    the chosen column only."""
-    sign = -1 if descending else 1
-    if sort == "earned":
-        return lambda member: sign * member.earned
-    return lambda member: sign * member.ranks[sort]
+def _per_member(cells, shape: _Shape):
+    """Per member who started anything, in one pass over the cells: the credentials earned, the cells the state
+    filter counts (of its credential, or of any), and the state and version number of each credential of the
+    cohort in order, one column each (state_<n>, number_<n>; credential_<n> is the id of the n-th)."""
+    of_credential = cells.c.credential_id == bindparam("credential_id") if shape.by_credential else literal(True)
+    counted = {
+        None: literal(False), NOT_STARTED: of_credential,  # started ones: "not started" is fewer than there are
+        "state": and_(of_credential, cells.c.state == bindparam("state")),
+    }[shape.state]
+    columns = []
+    for n in range(shape.credentials):
+        this = cells.c.credential_id == bindparam(f"credential_{n}")
+        columns += [func.max(case((this, cells.c.state))).label(f"state_{n}"),
+                    func.max(case((this, cells.c.number))).label(f"number_{n}")]
+    return (
+        select(
+            cells.c.user_id,
+            func.sum(case((cells.c.state == State.EARNED.value, 1), else_=0)).label("earned"),
+            func.sum(case((counted, 1), else_=0)).label("matching"),
+            *columns,
+        )
+        .group_by(cells.c.user_id)
+        .subquery("per_member")
+    )
 
 
-def _matching(cohort: Cohort, query: MatrixQuery, states: MemberStates) -> list[Member]:
-    found = [m for m in states.members if _is_match(m, query, len(cohort.credentials))]
-    sort = query.sort if query.sort in SORTS else "name"
-    if sort != "name" or query.descending:  # else already in order
-        found.sort(key=_sort_key(sort, query.descending))
-    return found
+def _order(shape: _Shape, organization, earned) -> list:
+    """The chosen column, then name and id: ties stay in name order whichever way the column goes."""
+    column = {"organization": organization, "role": Membership.district_role, "earned": earned}.get(shape.sort)
+    if column is None:
+        return [User.name.desc() if shape.descending else User.name, User.id]
+    return [column.desc() if shape.descending else column, User.name, User.id]
 
 
-def _rows(cohort: Cohort, members: list[Member]) -> list[MatrixRow]:
+def _matching(shape: _Shape, per_member) -> Select:
+    """The members the query matches, in its order, each numbered (n) and counted (total); with their cells
+    when per_member is given (the filter or the order needs them)."""
+    organization = func.coalesce(Organization.name, "")
+    earned = func.coalesce(per_member.c.earned, 0) if per_member is not None else None
+    statement = (
+        select(
+            User.id.label("user_id"), User.name, User.email, organization.label("organization"),
+            Membership.district_role.label("role"),
+            func.row_number().over(order_by=_order(shape, organization, earned)).label("n"),
+            func.count().over().label("total"),
+        )
+        .select_from(Membership)
+        .join(User, User.id == Membership.user_id)
+        .outerjoin(Organization, Organization.id == User.organization_id)
+        .where(Membership.cohort_id == bindparam("cohort_id"))
+    )
+    if shape.by_organization:
+        statement = statement.where(User.organization_id == bindparam("organization_id"))
+    if per_member is None:
+        return statement
+    statement = statement.outerjoin(per_member, per_member.c.user_id == Membership.user_id).add_columns(
+        *[c for c in per_member.c if c.name != "user_id"]
+    )
+    matching = func.coalesce(per_member.c.matching, 0)
+    if shape.state == NOT_STARTED:
+        return statement.where(matching < (1 if shape.by_credential else shape.credentials))
+    return statement.where(matching > 0) if shape.state else statement
+
+
+@lru_cache(maxsize=256)
+def _statement(shape: _Shape) -> Select:
+    """The rows of one page (every row when not paged) with their cells, in one query. A page past the last
+    shows the last: the clamp is worked out in SQL (first), so no query counts the members first. Unless the
+    filter or the order needs every member's states, only the shown members' are worked out."""
+    cohort = bindparam("cohort_id")
+    if shape.needs_everyones_states:
+        found = _matching(shape, _per_member(queries.cells([cohort]), shape)).subquery("found")
+    else:
+        found = _matching(shape, None).subquery("found")
+    if shape.paged:
+        wanted, per_page = bindparam("wanted", type_=Integer), bindparam("per_page", type_=Integer)
+        first = case((found.c.total > wanted, wanted), else_=(found.c.total - 1) // per_page * per_page)
+        shown = and_(found.c.n > first, found.c.n <= first + per_page)
+    else:
+        first, shown = literal(0), found.c.n > 0
+    member = ("user_id", "name", "email", "organization", "role")
+    cells = [f"{kind}_{n}" for n in range(shape.credentials) for kind in ("state", "number")]
+    if shape.needs_everyones_states:
+        return (
+            select(*[found.c[c] for c in member], func.coalesce(found.c.earned, 0), found.c.total, first,
+                   *[found.c[c] for c in cells])
+            .where(shown).order_by(found.c.n)
+        )
+    rows = select(found, first.label("first")).where(shown).cte("shown")
+    per_member = _per_member(queries.latest_states([cohort], select(rows.c.user_id)).subquery("cells"), shape)
+    return (
+        select(*[rows.c[c] for c in member], func.coalesce(per_member.c.earned, 0), rows.c.total, rows.c.first,
+               *[per_member.c[c] for c in cells])
+        .outerjoin(per_member, per_member.c.user_id == rows.c.user_id)
+        .order_by(rows.c.n)
+    )
+
+
+def _read(cohort: Cohort, query: MatrixQuery, page: int | None, per_page: int) -> tuple[list[MatrixRow], int, int]:
+    """(rows, total, first)"""
     ids = [c.id for c in cohort.credentials]
-    return [MatrixRow(m.user_id, m.name, m.email, m.organization, m.role, m.earned, [m.cell(i) for i in ids])
-            for m in members]
+    parameters = {
+        "cohort_id": cohort.id, "organization_id": query.organization_id, "credential_id": query.credential_id,
+        "state": query.state, "wanted": (max(page or 1, 1) - 1) * per_page, "per_page": per_page,
+        **{f"credential_{n}": i for n, i in enumerate(ids)},
+    }
+    found = db.session.execute(_statement(_Shape.of(cohort, query, page is not None)), parameters).all()
+    rows = [
+        MatrixRow(user_id, name, email, organization, role, int(earned), [
+            Cell(state, None, number) if state else NOT_STARTED_CELL
+            for state, number in zip(cells[::2], cells[1::2], strict=True)
+        ])
+        for user_id, name, email, organization, role, earned, _total, _first, *cells in found
+    ]
+    total, first = (int(found[0][6]), int(found[0][7])) if found else (0, 0)
+    return rows, total, first
 
 
-def matrix_page(
-    cohort: Cohort, query: MatrixQuery, page: int = 1, per_page: int = PER_PAGE, states: MemberStates | None = None
-) -> Page:
-    """No query of its own: member_states when states is None."""
-    found = _matching(cohort, query, member_states(cohort) if states is None else states)
-    page = max(1, min(page, -(-len(found) // per_page) or 1))
-    start = (page - 1) * per_page
-    return Page(_rows(cohort, found[start:start + per_page]), page, per_page, len(found))
+def matrix_page(cohort: Cohort, query: MatrixQuery, page: int = 1, per_page: int = PER_PAGE) -> Page:
+    """One query: the page's members with their cells, and how many match."""
+    rows, total, first = _read(cohort, query, page, per_page)
+    return Page(rows, first // per_page + 1, per_page, total)
 
 
-def matrix_all(cohort: Cohort, query: MatrixQuery, states: MemberStates | None = None) -> list[MatrixRow]:
-    """Every matching member, for the CSV export: member_states' two queries when states is None."""
-    return _rows(cohort, _matching(cohort, query, member_states(cohort) if states is None else states))
-
-
-def cohort_organizations(states: MemberStates) -> list[tuple[int, str]]:
-    """The organizations of the members, for the filter, in the database's order of their names."""
-    members = [m for m in states.members if m.organization_id is not None]
-    members.sort(key=lambda m: m.ranks["organization"])
-    return list(dict.fromkeys((m.organization_id, m.organization) for m in members))
+def matrix_all(cohort: Cohort, query: MatrixQuery) -> list[MatrixRow]:
+    """Every matching member, for the CSV export: one query."""
+    return _read(cohort, query, None, PER_PAGE)[0]

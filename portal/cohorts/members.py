@@ -12,6 +12,7 @@ from portal.accounts.models import User
 from portal.accounts.services import get_or_create_organization
 from portal.audit import utcnow
 from portal.cohorts import roster
+from portal.cohorts.freshness import figures_changed
 from portal.cohorts.invitations import has_password, invite, unusable_password
 from portal.cohorts.models import Cohort, Invitation, Membership, ProfileAnswer, RosterImport
 from portal.cohorts.profile import active_fields
@@ -186,6 +187,7 @@ def find_membership(cohort: Cohort, user_id: int) -> Membership | None:
 def remove_member(*, cohort: Cohort, user: User, actor) -> None:
     """Take the person out of the cohort. Their account, submissions and answers stay."""
     db.session.execute(delete(Membership).where(Membership.cohort_id == cohort.id, Membership.user_id == user.id))
+    figures_changed(cohort_ids=[cohort.id])  # the DELETE bypasses the flush, where cohorts see changes
     audit.record("cohort.member_remove", actor=actor, subject=cohort, user=user.id)
 
 

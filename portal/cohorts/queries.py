@@ -21,8 +21,13 @@ ORGANIZATION = "organization"  # the breakdown by organization; a breakdown by a
 
 
 def cells(cohort_ids: list[int]) -> Subquery:
+    return latest_states(cohort_ids).subquery("cells")
+
+
+def latest_states(cohort_ids: list[int], user_ids: Select | None = None) -> Select:
     """(cohort_id, user_id, credential_id, submission_id, state, number): the latest version of each member's
-    latest submission of each cohort credential. A (member, credential) with no row has not been started.
+    latest submission of each cohort credential (of the members user_ids selects, when given). A (member,
+    credential) with no row has not been started.
 
     The latest submission is the open one when there is one: a new submission only starts after the
     previous one was withdrawn."""
@@ -43,10 +48,11 @@ def cells(cohort_ids: list[int]) -> Subquery:
         ))
         .join(Version, Version.submission_id == Submission.id)
         .where(Membership.cohort_id.in_(cohort_ids))
+        .where(Membership.user_id.in_(user_ids) if user_ids is not None else literal(True))
         .subquery("ranked")
     )
     columns = [ranked.c[name] for name in ("cohort_id", "user_id", "credential_id", "submission_id", "state", "number")]
-    return select(*columns).where(ranked.c.n == 1).subquery("cells")
+    return select(*columns).where(ranked.c.n == 1)
 
 
 def category(state: ColumnElement) -> ColumnElement:
@@ -157,24 +163,23 @@ def member_versions(cohort_id: int, groups: Subquery) -> Select:
     )
 
 
-def credential_states(cohort_id: int) -> list[tuple[int, str, bool, int, float | None]]:
-    """(credential_id, category, revised, count, median_days), in one query: how many members are in each
-    state of each credential. revised: the current version is not the first, so an earlier version was
-    submitted and decided. median_days: the credential's (the same on each of its rows), over every decided
-    version of the members; a credential nobody started has no rows, and no decided version either."""
+def credential_states(cohort_id: int) -> Select:
+    """(credential_id, category, revised, members, median_days): how many members are in each state of each
+    credential. revised: the current version is not the first, so an earlier version was submitted and decided.
+    median_days: the credential's (the same on each of its rows), over every decided version of the members; a
+    credential nobody started has no rows, and no decided version either."""
     c = cells([cohort_id])
     decided = decided_by(
         durations(cohort_id, members(cohort_id), Submission.credential_id.label("credential_id")), "credential_id"
     )
     cat, revised = category(c.c.state), c.c.number > 1
-    query = (
-        select(c.c.credential_id, cat, revised, func.count(), decided.c.days)
+    return (
+        select(c.c.credential_id, cat.label("category"), revised.label("revised"), func.count().label("members"),
+               decided.c.days.label("median_days"))
         .select_from(c)
         .outerjoin(decided, decided.c.credential_id == c.c.credential_id)
         .group_by(c.c.credential_id, cat, revised, decided.c.days)
     )
-    return [(cid, cat, revised, n, None if days is None else float(days))
-            for cid, cat, revised, n, days in db.session.execute(query)]
 
 
 def days_between(start: ColumnElement, end: ColumnElement) -> ColumnElement:

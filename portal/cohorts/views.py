@@ -1,8 +1,9 @@
 import re
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from markupsafe import Markup
 
 from portal.accounts import services as accounts
 from portal.accounts.browser import sign_in_browser
@@ -25,6 +26,7 @@ from portal.cohorts.forms import (
     make_profile_form,
     read_matrix_filter,
 )
+from portal.cohorts.freshness import FIGURES
 from portal.cohorts.models import Cohort, Membership
 from portal.csvfile import csv_response
 from portal.extensions import db
@@ -108,8 +110,8 @@ def _warn_missing_prerequisites(cohort: Cohort) -> None:
 
 # ---------- staff: dashboard, breakdowns, exports ----------
 
-def _matrix_query(cohort: Cohort, states: matrix.MemberStates) -> tuple[MatrixFilterForm, matrix.MatrixQuery]:
-    return read_matrix_filter(request.args, cohort, matrix.cohort_organizations(states))
+def _matrix_query(cohort: Cohort, organizations: list[tuple[int, str]]) -> tuple[MatrixFilterForm, matrix.MatrixQuery]:
+    return read_matrix_filter(request.args, cohort, organizations)
 
 
 def _matrix_url(cohort: Cohort, query: matrix.MatrixQuery):
@@ -125,17 +127,38 @@ def _matrix_url(cohort: Cohort, query: matrix.MatrixQuery):
     return url
 
 
+def _educator_url() -> str:
+    """The address of the staff page about one educator, without the id: built once for a page of links."""
+    return url_for("cohorts.educator", user_id=0).removesuffix("0")
+
+
 @bp.get("/staff/cohorts/<int:cohort_id>")
 @require_staff
 def dashboard(cohort_id: int):
-    cohort = _cohort(cohort_id, *figures.COHORT_LOAD)
-    states = matrix.member_states(cohort)  # for the figures, the milestones, the filter and the matrix
-    form, query = _matrix_query(cohort, states)
+    cohort = _cohort(cohort_id, *figures.PAGE_LOAD)
+    organizations, figures_html = _figures_part(cohort, _today())
+    form, query = _matrix_query(cohort, organizations)
     return render_template(
-        "cohorts/dashboard.html", cohort=cohort, summary=figures.summarize(cohort, _today(), states), form=form,
-        query=query, page=matrix.matrix_page(cohort, query, form.page.data or 1, states=states),
-        matrix_url=_matrix_url(cohort, query), funnel_stages=figures.FUNNEL,
+        "cohorts/dashboard.html", cohort=cohort, figures_html=figures_html, form=form, query=query,
+        page=matrix.matrix_page(cohort, query, form.page.data or 1), matrix_url=_matrix_url(cohort, query),
+        educator_url=_educator_url(),
     )
+
+
+def _figures_part(cohort: Cohort, today: date) -> tuple[list[tuple[int, str]], Markup]:
+    """The members' organizations (for the filter) and the figures' HTML, the same for every staff member:
+    rendered once per cohort and day, and again after a change of the cohort's data (cohorts.freshness)."""
+    def render():
+        full = figures.load_for_figures(cohort.id)
+        found = figures.figures(full, today)
+        # Rendered without the context processors: nothing about the signed-in user is at hand.
+        html = current_app.jinja_env.get_template("cohorts/_figures.html").render(
+            cohort=full, summary=figures.summary(full, found, today), funnel_stages=figures.FUNNEL,
+            educator_url=_educator_url(),
+        )
+        return found.organizations, Markup(html)  # noqa: S704 -- the autoescaped output of our own template
+
+    return FIGURES.get(("page", cohort.id, today), render, scope=cohort.id)
 
 
 @bp.get("/staff/cohorts/<int:cohort_id>/groups")
@@ -160,11 +183,11 @@ def _csv(cohort: Cohort, name: str, text: str) -> Response:
 def export_csv(cohort_id: int, name: str):
     cohort = _cohort(cohort_id, *figures.COHORT_LOAD)
     if name == "matrix":
-        states = matrix.member_states(cohort)
-        _, query = _matrix_query(cohort, states)
-        return _csv(cohort, name, export.matrix_csv(cohort.credentials, matrix.matrix_all(cohort, query, states)))
+        _, query = _matrix_query(cohort, [])  # the choices only draw the filter; the export reads the arguments
+        return _csv(cohort, name, export.matrix_csv(cohort.credentials, matrix.matrix_all(cohort, query)))
     if name in SUMMARY_EXPORTS:
-        return _csv(cohort, name, SUMMARY_EXPORTS[name](figures.summarize(cohort, _today())))
+        found = figures.cached_figures(cohort, _today())
+        return _csv(cohort, name, SUMMARY_EXPORTS[name](figures.summary(cohort, found, _today())))
     breakdown = groups_by.breakdown(cohort, name)
     if breakdown is None:
         abort(404)
