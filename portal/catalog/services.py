@@ -3,7 +3,7 @@
 from flask import abort
 from sqlalchemy import select
 
-from portal import audit
+from portal import audit, cache
 from portal.catalog.loader import CredentialSpec, StackSpec
 from portal.catalog.models import Credential, Requirements, Stack
 from portal.extensions import db
@@ -36,6 +36,7 @@ def sync_stack(spec: StackSpec, *, actor=None) -> list[str]:
     changes += [f"credential {slug}: no longer in the file; kept for its submissions" for slug in sorted(missing)]
     db.session.flush()
     audit.record("catalog.load", actor=actor, subject=stack, changes=changes)
+    cache.changed("catalog")  # titles, credentials and stacks cached per process are read again
     return changes
 
 
