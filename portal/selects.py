@@ -13,18 +13,19 @@ class OptionList:
     and users as long as the pairs are (no per-user labels, no CSRF token)."""
 
     def __init__(self, pairs):
-        pairs = [(str(value), label) for value, label in pairs]
-        self.values = frozenset(value for value, _ in pairs)
-        self.html = Markup("").join(
-            Markup(f"<option {html_params(value=value)}>{escape(label or value)}</option>") for value, label in pairs
-        )
+        rendered = [(str(value), escape(label or value)) for value, label in pairs]
+        self.html = Markup("").join(Markup(f"<option {html_params(value=v)}>{label}</option>") for v, label in rendered)
+        # Each value's opening tag, plain and selected: choosing one is then a lookup and a replace.
+        self._tags = {
+            v: (Markup(f"<option {html_params(value=v)}>"), Markup(f"<option {html_params(selected=True, value=v)}>"))
+            for v, _ in rendered
+        }
+        self.values = frozenset(self._tags)
 
     def render(self, selected: str | None) -> Markup:
         """Every option, the one whose value is `selected` (if any) marked so, as WTForms marks it."""
-        if selected not in self.values:
-            return self.html
-        plain = Markup(f"<option {html_params(value=selected)}>")
-        return self.html.replace(plain, Markup(f"<option {html_params(selected=True, value=selected)}>"), 1)
+        tags = self._tags.get(selected)
+        return self.html if tags is None else self.html.replace(*tags, 1)
 
 
 class ListedSelect:
