@@ -22,10 +22,12 @@ class KeysetPage:
 class KeysetQueries:
     """The three statements of one list's pages (the newest, older than a cursor, newer than a cursor), each
     built when first needed. A list whose query has only bound parameters keeps one of these (module level, or
-    cached per set of filters) and builds no SQL per request. The cursor is the bound parameter "cursor"."""
+    cached per set of filters) and builds no SQL per request. The cursor is the bound parameter "cursor".
+    A query of plain columns only (no ORM entities) may say so: its pages are then read on the session's
+    connection, without the ORM's work per statement, which is a third of a small query's cost."""
 
-    def __init__(self, query: Select, key: ColumnElement, per_page: int):
-        self.query, self.key, self.per_page = query, key, per_page
+    def __init__(self, query: Select, key: ColumnElement, per_page: int, *, plain_columns: bool = False):
+        self.query, self.key, self.per_page, self.plain_columns = query, key, per_page, plain_columns
 
     @cached_property
     def newest(self) -> Select:
@@ -54,15 +56,16 @@ def read_page(
     """newest_first with statements built beforehand; `params` are the values of the query's own bound
     parameters. One more row than a page is read to know whether another follows."""
     per_page = queries.per_page
+    execute = db.session.connection().execute if queries.plain_columns else db.session.execute
     if after is not None:
-        rows = db.session.execute(queries.newer, {**(params or {}), "cursor": after}).all()
+        rows = execute(queries.newer, {**(params or {}), "cursor": after}).all()
         has_newer, rows = len(rows) > per_page, rows[:per_page][::-1]
         has_older = True
     else:
         if before is None:
-            rows = db.session.execute(queries.newest, params).all()
+            rows = execute(queries.newest, params).all()
         else:
-            rows = db.session.execute(queries.older, {**(params or {}), "cursor": before}).all()
+            rows = execute(queries.older, {**(params or {}), "cursor": before}).all()
         has_older, rows = len(rows) > per_page, rows[:per_page]
         has_newer = before is not None
     is_newest = before is None and after is None

@@ -2,7 +2,7 @@
 WTForms builds, escapes and checks every <option> on every request, which on a filter bar of thirty-odd options
 costs more than the rest of the form. The HTML is the same as WTForms' own Select widget writes."""
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 from wtforms.widgets import html_params
@@ -13,12 +13,14 @@ class OptionList:
     and users as long as the pairs are (no per-user labels, no CSRF token)."""
 
     def __init__(self, pairs):
-        rendered = [(str(value), escape(label or value)) for value, label in pairs]
-        self.html = Markup("").join(Markup(f"<option {html_params(value=v)}>{label}</option>") for v, label in rendered)
+        pairs = [(str(value), label or str(value)) for value, label in pairs]
+        self.html = Markup("").join(Markup("<option {}>{}</option>").format(html_params(value=v), label)
+                                    for v, label in pairs)
         # Each value's opening tag, plain and selected: choosing one is then a lookup and a replace.
         self._tags = {
-            v: (Markup(f"<option {html_params(value=v)}>"), Markup(f"<option {html_params(selected=True, value=v)}>"))
-            for v, _ in rendered
+            v: (Markup("<option {}>").format(html_params(value=v)),
+                Markup("<option {}>").format(html_params(selected=True, value=v)))
+            for v, _ in pairs
         }
         self.values = frozenset(self._tags)
 
@@ -34,7 +36,8 @@ class ListedSelect:
 
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
-        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{field.options.render(field.data)}</select>")
+        attributes = html_params(name=field.name, **kwargs)
+        return Markup("<select {}>{}</select>").format(attributes, field.options.render(field.data))
 
 
 class ListedSelectField(SelectField):

@@ -4,7 +4,6 @@ from flask import request, url_for
 
 from portal.text import plural  # noqa: F401 -- the one plural helper, also a template global
 
-
 URL_MARKER = 918_273_645_546_372_819  # a number no real URL of the portal contains
 
 

@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from portal import audit
 from portal.accounts.models import User
+from portal.accounts.services import REVIEWERS
 from portal.audit import utcnow
-from portal.cache import ProcessCache
+from portal.cache import ProcessCache, read_generations
 from portal.catalog.models import Stack
 from portal.cohorts.services import cohort_names_by_member
 from portal.csvfile import csv_response, to_csv
@@ -41,11 +42,12 @@ NOT_WAITING = "This version is not waiting for review, so it cannot be assigned.
 # The filter's option lists, the same for every staff member: kept until a stack is loaded ("catalog") or
 # someone becomes a reviewer, gains a reviewer profile or is renamed ("reviewers").
 _credential_options = ProcessCache("catalog")
-_reviewer_options = ProcessCache("reviewers")
+_reviewer_options = ProcessCache(REVIEWERS)
 
 
 def _filter_form() -> SubmissionFilterForm:
     form = SubmissionFilterForm(request.args)
+    read_generations("catalog", REVIEWERS)
     form.set_options(
         credentials=_credential_options.get(
             "submission-filter", lambda: credential_options(submission_list.credential_choices())
@@ -67,7 +69,8 @@ def submissions():
         form.filters(), now=now, before=request.args.get("before", type=int),
         after=request.args.get("after", type=int), per_page=PER_PAGE,
     )
-    rows = submission_list.submission_rows(page.rows, now=now, coaching_after=current_app.config["COACHING_AFTER_NOT_YET"])
+    coaching_after = current_app.config["COACHING_AFTER_NOT_YET"]
+    rows = submission_list.submission_rows(page.rows, now=now, coaching_after=coaching_after)
     table = submission_list.shown_rows(
         rows, cohorts=cohort_names_by_member({listing.educator_id for listing in page.rows}),
         href=url_pattern(".submission", "submission_id"),

@@ -228,7 +228,7 @@ def listing_params(filters: SubmissionFilters, *, now: datetime) -> dict:
 
 @cache
 def _pages(query: Select, per_page: int) -> KeysetQueries:
-    return KeysetQueries(query, Submission.id, per_page)
+    return KeysetQueries(query, Submission.id, per_page, plain_columns=True)
 
 
 def newest_page(
@@ -254,12 +254,19 @@ _CONFIRMED_RESULTS = (
     .order_by(Review.id)
 )
 # Counted with CASE rather than a WHERE on the state, so the educators' index is the obvious way in.
+_not_yet = func.sum(case((Version.state == State.NOT_YET, 1), else_=0))
 _NOT_YET_COUNTS = (
-    select(Submission.educator_id, Submission.credential_id, func.sum(case((Version.state == State.NOT_YET, 1), else_=0)))
+    select(Submission.educator_id, Submission.credential_id, _not_yet)
     .join(Version, Version.submission_id == Submission.id)
     .where(Submission.educator_id.in_(bindparam("educator_ids", expanding=True)))
     .group_by(Submission.educator_id, Submission.credential_id)
 )
+
+
+def _plain(statement, params):
+    """Rows of plain columns, read on the session's connection: the ORM's work per statement would be a third
+    of the cost of these small queries, and adds nothing to rows that hold no objects."""
+    return db.session.connection().execute(statement, params)
 
 
 def submission_rows(listings: list[Row], *, now: datetime, coaching_after: int) -> list[SubmissionRow]:
@@ -270,7 +277,7 @@ def submission_rows(listings: list[Row], *, now: datetime, coaching_after: int) 
     holders: dict[int, list[str]] = defaultdict(list)
     due: dict[int, list[datetime]] = defaultdict(list)
     let_go: dict[tuple[int, str], list[str]] = defaultdict(list)
-    for version_id, state, due_at, name in db.session.execute(_ASSIGNMENTS, {"version_ids": version_ids}):
+    for version_id, state, due_at, name in _plain(_ASSIGNMENTS, {"version_ids": version_ids}):
         if state not in HOLDING_STATES:
             let_go[version_id, state].append(name)
             continue
@@ -305,7 +312,7 @@ def submission_rows(listings: list[Row], *, now: datetime, coaching_after: int) 
 def _confirmed_results(version_ids) -> dict[int, dict[int, tuple[bool, dict]]]:
     """version -> review -> (is_adjudication, {part: result}) for confirmed reviews, in one query."""
     found: dict[int, dict[int, tuple[bool, dict]]] = defaultdict(dict)
-    for version_id, review_id, is_adjudication, part_key, result in db.session.execute(
+    for version_id, review_id, is_adjudication, part_key, result in _plain(
         _CONFIRMED_RESULTS, {"version_ids": version_ids}
     ):
         _, results = found[version_id].setdefault(review_id, (is_adjudication, {}))
@@ -316,7 +323,7 @@ def _confirmed_results(version_ids) -> dict[int, dict[int, tuple[bool, dict]]]:
 
 def _not_yet_counts(educator_ids) -> dict[tuple[int, int], int]:
     """(educator, credential) -> how many of their versions were decided Not yet, over all their submissions."""
-    rows = db.session.execute(_NOT_YET_COUNTS, {"educator_ids": list(educator_ids)})
+    rows = _plain(_NOT_YET_COUNTS, {"educator_ids": list(educator_ids)})
     return {(educator, credential): count for educator, credential, count in rows if count}
 
 
