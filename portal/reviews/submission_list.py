@@ -7,7 +7,7 @@ per combination of filters) with bound parameters, so a request only fills in va
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import NamedTuple
@@ -38,8 +38,7 @@ class SubmissionFilters:
     search: str | None = None  # an educator's name or e-mail (any part of it), or a submission number
 
 
-@dataclass(frozen=True)
-class SubmissionRow:
+class SubmissionRow(NamedTuple):
     listing: Row  # listing_query's columns: the submission, its educator and credential, its current version
     reviewers: list[str]  # who holds the current version (open or done)
     due_at: datetime | None  # the earliest due date of an open assignment
@@ -49,8 +48,8 @@ class SubmissionRow:
     is_overdue: bool
     needs_adjudication: bool
     needs_coaching: bool
-    released: list[str] = field(default_factory=list)  # whose assignment of this version was taken back
-    declined: list[str] = field(default_factory=list)  # who gave this version back
+    released: list[str]  # whose assignment of this version was taken back
+    declined: list[str]  # who gave this version back
 
     @property
     def reviewer_summary(self) -> str:
@@ -129,6 +128,18 @@ def waiting_version_ids() -> list[int]:
 # The current version is the one no later version of its submission follows: with the (submission_id, number)
 # index that is one probe per row read, so a page of 50 reads about 50 rows.
 _later = aliased(Version, name="later_version")
+# How many versions of this educator's submissions of this credential were decided Not yet (for the coaching
+# flag): computed for the rows read only, through the (educator, credential) index. Counted with CASE rather
+# than a WHERE on the state, so the planner is not tempted to start from every Not yet version.
+_same_work, _its_version = aliased(Submission, name="same_work"), aliased(Version, name="same_work_version")
+_not_yet = (
+    select(func.sum(case((_its_version.state == State.NOT_YET, 1), else_=0)))
+    .select_from(_same_work)
+    .join(_its_version, _its_version.submission_id == _same_work.id)
+    .where(_same_work.educator_id == Submission.educator_id, _same_work.credential_id == Submission.credential_id)
+    .correlate(Submission)
+    .scalar_subquery()
+)
 _LISTING = (
     select(
         Submission.id,
@@ -141,6 +152,7 @@ _LISTING = (
         Version.id.label("version_id"),
         Version.number,
         Version.state,
+        _not_yet.label("not_yet_count"),
     )
     .join(Version, Version.submission_id == Submission.id)
     .join(User, User.id == Submission.educator_id)
@@ -253,14 +265,6 @@ _CONFIRMED_RESULTS = (
     .where(Review.version_id.in_(bindparam("version_ids", expanding=True)), Review.confirmed_at.is_not(None))
     .order_by(Review.id)
 )
-# Counted with CASE rather than a WHERE on the state, so the educators' index is the obvious way in.
-_not_yet = func.sum(case((Version.state == State.NOT_YET, 1), else_=0))
-_NOT_YET_COUNTS = (
-    select(Submission.educator_id, Submission.credential_id, _not_yet)
-    .join(Version, Version.submission_id == Submission.id)
-    .where(Submission.educator_id.in_(bindparam("educator_ids", expanding=True)))
-    .group_by(Submission.educator_id, Submission.credential_id)
-)
 
 
 def _plain(statement, params):
@@ -270,14 +274,14 @@ def _plain(statement, params):
 
 
 def submission_rows(listings: list[Row], *, now: datetime, coaching_after: int) -> list[SubmissionRow]:
-    """The facts behind each row of a page of listing_query rows: three queries for the whole page."""
+    """The facts behind each row of a page of listing_query rows: two queries for the whole page."""
     if not listings:
         return []
     version_ids = [listing.version_id for listing in listings]
     holders: dict[int, list[str]] = defaultdict(list)
     due: dict[int, list[datetime]] = defaultdict(list)
     let_go: dict[tuple[int, str], list[str]] = defaultdict(list)
-    for version_id, state, due_at, name in _plain(_ASSIGNMENTS, {"version_ids": version_ids}):
+    for version_id, state, due_at, name in _plain(_ASSIGNMENTS, {"version_ids": version_ids}).all():
         if state not in HOLDING_STATES:
             let_go[version_id, state].append(name)
             continue
@@ -285,25 +289,25 @@ def submission_rows(listings: list[Row], *, now: datetime, coaching_after: int) 
         if state == AssignmentState.OPEN:
             due[version_id].append(due_at)
     reviews = _confirmed_results(version_ids)
-    not_yet_counts = _not_yet_counts({listing.educator_id for listing in listings})
     rows = []
     for listing in listings:
         version_id = listing.version_id
         needed = routing.reviews_needed_for(listing.id)
-        confirmed = list(reviews[version_id].values())
+        confirmed = list(reviews[version_id].values()) if version_id in reviews else []
+        held, due_dates = holders.get(version_id, []), due.get(version_id, [])
         rows.append(
             SubmissionRow(
                 listing=listing,
-                reviewers=holders[version_id],
-                due_at=min(due[version_id], default=None),
+                reviewers=held,
+                due_at=min(due_dates, default=None),
                 reviews_done=sum(not is_adjudication for is_adjudication, _ in confirmed),
                 reviews_needed=needed,
-                is_waiting=listing.state in WAITING_STATES and len(holders[version_id]) < needed,
-                is_overdue=any(d < now for d in due[version_id]),
+                is_waiting=listing.state in WAITING_STATES and len(held) < needed,
+                is_overdue=any(d < now for d in due_dates),
                 needs_adjudication=listing.state == State.IN_REVIEW and reviews_disagree(confirmed),
-                needs_coaching=not_yet_counts.get((listing.educator_id, listing.credential_id), 0) >= coaching_after,
-                released=let_go[version_id, AssignmentState.RELEASED],
-                declined=let_go[version_id, AssignmentState.DECLINED],
+                needs_coaching=(listing.not_yet_count or 0) >= coaching_after,
+                released=let_go.get((version_id, AssignmentState.RELEASED), []),
+                declined=let_go.get((version_id, AssignmentState.DECLINED), []),
             )
         )
     return rows
@@ -314,17 +318,11 @@ def _confirmed_results(version_ids) -> dict[int, dict[int, tuple[bool, dict]]]:
     found: dict[int, dict[int, tuple[bool, dict]]] = defaultdict(dict)
     for version_id, review_id, is_adjudication, part_key, result in _plain(
         _CONFIRMED_RESULTS, {"version_ids": version_ids}
-    ):
+    ).all():
         _, results = found[version_id].setdefault(review_id, (is_adjudication, {}))
         if part_key is not None:
             results[part_key] = result
     return found
-
-
-def _not_yet_counts(educator_ids) -> dict[tuple[int, int], int]:
-    """(educator, credential) -> how many of their versions were decided Not yet, over all their submissions."""
-    rows = _plain(_NOT_YET_COUNTS, {"educator_ids": list(educator_ids)})
-    return {(educator, credential): count for educator, credential, count in rows if count}
 
 
 _CREDENTIAL_CHOICES = select(Credential.id, Credential.title).join(Stack).order_by(Stack.title, Credential.position)
