@@ -1,4 +1,6 @@
-from portal.templating import page_url
+from flask import url_for
+
+from portal.templating import page_url, url_pattern
 
 
 def test_page_url_keeps_filters_and_replaces_the_page(app):
@@ -28,3 +30,16 @@ def test_earned_by_says_the_count_in_words_and_escapes_the_id():
     assert earned_by(0) == '<p class="earned-count">Nobody has earned it yet.</p>'
     assert earned_by(1, id="earned-count") == '<p class="earned-count" id="earned-count">Earned by 1 person.</p>'
     assert earned_by(12, id='x"y') == '<p class="earned-count" id="x&#34;y">Earned by 12 people.</p>'
+
+
+def test_url_pattern_builds_each_rows_link_as_url_for_would(app):
+    with app.test_request_context("/staff/submissions"):
+        pattern = url_pattern("staff_reviews.submission", "submission_id")
+        for n in (7, 1234):
+            assert pattern.format(n) == url_for("staff_reviews.submission", submission_id=n)
+
+
+def test_url_pattern_keeps_braces_of_the_url_itself(app):
+    with app.test_request_context("/"):
+        pattern = url_pattern("staff_reviews.submission", "submission_id", note="{x}")
+        assert pattern.format(5) == url_for("staff_reviews.submission", submission_id=5, note="{x}")

@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import Select, bindparam, delete, func, or_, select, update
 
-from portal import audit
+from portal import audit, cache
 from portal.accounts.models import Organization, User, UserSession
 from portal.audit import utcnow
 from portal.extensions import db
@@ -72,6 +72,15 @@ def get_or_create_organization(name: str) -> Organization | None:
     return org
 
 
+REVIEWERS = "reviewers"  # the cache name of lists of reviewers by name (the staff submissions filter)
+
+
+def reviewers_changed() -> None:
+    """Someone became a reviewer (the role or a reviewer profile) or a reviewer was renamed: cached lists of
+    reviewers are computed again once this transaction commits."""
+    cache.changed(REVIEWERS)
+
+
 ROLE_COLUMNS = {"educator": User.is_educator, "reviewer": User.is_reviewer, "staff": User.is_staff}
 
 
@@ -113,6 +122,8 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     audit.record("account.create", actor=actor or user, subject=user, roles=list(roles))
+    if user.is_reviewer:
+        reviewers_changed()
     return user
 
 

@@ -36,8 +36,8 @@ def sync_stack(spec: StackSpec, *, actor=None) -> list[str]:
     missing = set(by_slug) - {c.slug for c in spec.credentials}
     changes += [f"credential {slug}: no longer in the file; kept for its submissions" for slug in sorted(missing)]
     db.session.flush()
-    cache.changed("catalog")
     audit.record("catalog.load", actor=actor, subject=stack, changes=changes)
+    cache.changed("catalog")  # titles, credentials and stacks cached per process are read again
     return changes
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 
 from portal import audit
 from portal.accounts.models import User
-from portal.accounts.services import get_or_create_organization
+from portal.accounts.services import get_or_create_organization, reviewers_changed
 from portal.audit import utcnow
 from portal.cohorts import roster
 from portal.cohorts.freshness import figures_changed
@@ -93,13 +93,14 @@ def purge_stale_imports() -> int:
 def apply_plan(*, cohort: Cohort, plan: RosterPlan, actor) -> None:
     fields = {f.key: f for f in active_fields()}
     orgs = {roster.org_key(name): get_or_create_organization(name) for name in plan.new_organizations}
-    invited, added = [], []
+    invited, added, renamed = [], [], False
     for planned in plan.rows:
         if planned.action == Action.UNCHANGED:
             continue
         row = planned.row
         org = planned.organization or orgs[roster.org_key(row.organization)]
         user = planned.user or _create_invited_user(row, org, actor)
+        renamed = renamed or (planned.user is not None and user.name != row.name)
         user.name, user.organization = row.name, org
         _set_membership(cohort, user, row.role, actor, planned.action)
         for key, choice in planned.new_answers.items():
@@ -109,6 +110,8 @@ def apply_plan(*, cohort: Cohort, plan: RosterPlan, actor) -> None:
         elif planned.action == Action.NEW_MEMBERSHIP:
             added.append(user)
     db.session.flush()
+    if renamed:  # a renamed member may be a reviewer too; a roster import is rare enough not to look
+        reviewers_changed()
     for user in invited:
         invite(user=user, cohort=cohort, actor=actor)
     for user in added:

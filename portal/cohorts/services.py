@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from portal import audit
 from portal.catalog.models import Credential, Stack
@@ -159,12 +159,16 @@ def overview(page: int, today: date):
     return pagination, lines
 
 
+_COHORT_NAMES = (
+    select(Membership.user_id, Cohort.name).join(Cohort, Cohort.id == Membership.cohort_id)
+    .where(Membership.user_id.in_(bindparam("user_ids", expanding=True))).order_by(Cohort.name)
+)
+
+
 def cohort_names_by_member(user_ids) -> dict[int, list[str]]:
-    """user -> the names of the cohorts they belong to, for lists that show many people at once."""
-    rows = db.session.execute(
-        select(Membership.user_id, Cohort.name).join(Cohort, Cohort.id == Membership.cohort_id)
-        .where(Membership.user_id.in_(list(user_ids))).order_by(Cohort.name)
-    )
+    """user -> the names of the cohorts they belong to, for lists that show many people at once. The statement
+    is built once, and read on the connection: its rows are plain columns."""
+    rows = db.session.connection().execute(_COHORT_NAMES, {"user_ids": list(user_ids)})
     names: dict[int, list[str]] = {}
     for user_id, name in rows:
         names.setdefault(user_id, []).append(name)

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from portal import audit
 from portal.accounts.models import User
+from portal.accounts.services import reviewers_changed
 from portal.audit import utcnow
 from portal.badges import notices as badge_notices
 from portal.badges import services as badges
@@ -358,6 +359,7 @@ def prepare_reviewer(*, user, actor) -> ReviewerProfile:
             select(Stack).order_by(Stack.id))))
         db.session.add(profile)
         db.session.flush()
+        reviewers_changed()
         audit.record("reviewer.update", actor=actor, subject=user, is_active=True, capacity=profile.capacity,
                      stacks=[s.slug for s in profile.stacks])
     route_to_freed(user.id, actor=actor)
@@ -490,6 +492,7 @@ def ensure_profile(user) -> ReviewerProfile:
         profile = ReviewerProfile(user_id=user.id, user=user)
         db.session.add(profile)
         db.session.flush()
+        reviewers_changed()
     return profile
 
 

@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.catalog.loader import PartSpec
 from portal.reviews.models import Result
 from portal.reviews.submission_list import SubmissionFilters
+from portal.selects import ListedSelectField, OptionList
 from portal.submissions.models import State
 
 CAPACITY_MESSAGE = "Enter a whole number from 0 to 50."
@@ -35,25 +36,35 @@ def _options(pairs) -> list[SelectChoice]:
     return [SelectChoice(str(value), label) for value, label in pairs]
 
 
+STATE_OPTIONS = OptionList([("", "Any state")] + [(s.value, s.label) for s in State])
+
+
+def credential_options(credentials) -> OptionList:
+    return OptionList([("", "Any credential"), *credentials])
+
+
+def reviewer_options(reviewers) -> OptionList:
+    return OptionList([("", "Anyone"), *reviewers])
+
+
 class SubmissionFilterForm(Form):
-    """Read from the query string (method="get"): a filter changes nothing, so it carries no CSRF token."""
+    """Read from the query string (method="get"): a filter changes nothing, so it carries no CSRF token. The
+    credential and reviewer options come rendered (see set_options): the same for every staff member, they are
+    cached until a stack is loaded or the reviewers change."""
 
     q = SearchField(
         "Educator or submission number",
         validators=[Length(max=SEARCH_MAX, message=f"Search for at most {SEARCH_MAX} characters.")],
         filters=[lambda value: value.strip() if value else value],
     )
-    state = SelectField(
-        "State", choices=_options([("", "Any state")] + [(s.value, s.label) for s in State]), default=""
-    )
-    credential = SelectField("Credential", default="")
-    reviewer = SelectField("Reviewer", default="")
+    state = ListedSelectField("State", options=STATE_OPTIONS, default="")
+    credential = ListedSelectField("Credential", default="")
+    reviewer = ListedSelectField("Reviewer", default="")
     overdue = BooleanField("Overdue only")
     waiting = BooleanField("Waiting for a reviewer only")
 
-    def set_choices(self, *, credentials, reviewers) -> None:
-        self.credential.choices = _options([("", "Any credential"), *credentials])
-        self.reviewer.choices = _options([("", "Anyone"), *reviewers])
+    def set_options(self, *, credentials: OptionList, reviewers: OptionList) -> None:
+        self.credential.options, self.reviewer.options = credentials, reviewers
 
     def filters(self) -> SubmissionFilters:
         """The filters that passed validation; a field with an error is left out rather than guessed."""

@@ -6,12 +6,13 @@ from sqlalchemy import select
 
 from portal import audit
 from portal.accounts.models import User
+from portal.accounts.services import REVIEWERS
 from portal.audit import utcnow
+from portal.cache import ProcessCache, read_generations
 from portal.catalog.models import Stack
 from portal.cohorts.services import cohort_names_by_member
 from portal.csvfile import csv_response, to_csv
 from portal.extensions import db
-from portal.pagination import newest_first
 from portal.permissions import require_staff, signed_in_user
 from portal.reviews import history, services, stats, submission_list
 from portal.reviews.changes import earlier_round
@@ -23,11 +24,14 @@ from portal.reviews.staff_forms import (
     ReviewerForm,
     SubmissionFilterForm,
     adjudication_entries,
+    credential_options,
     make_adjudication_form,
+    reviewer_options,
     show_problems,
 )
 from portal.submissions.models import State, Submission, Version
 from portal.submissions.services import SubmissionError
+from portal.templating import url_pattern
 
 bp = Blueprint("staff_reviews", __name__, url_prefix="/staff")
 
@@ -35,9 +39,23 @@ PER_PAGE = 50
 NOT_WAITING = "This version is not waiting for review, so it cannot be assigned."
 
 
+# The filter's option lists, the same for every staff member: kept until a stack is loaded ("catalog") or
+# someone becomes a reviewer, gains a reviewer profile or is renamed ("reviewers").
+_credential_options = ProcessCache("catalog")
+_reviewer_options = ProcessCache(REVIEWERS)
+
+
 def _filter_form() -> SubmissionFilterForm:
     form = SubmissionFilterForm(request.args)
-    form.set_choices(credentials=submission_list.credential_choices(), reviewers=submission_list.reviewer_choices())
+    read_generations("catalog", REVIEWERS)
+    form.set_options(
+        credentials=_credential_options.get(
+            "submission-filter", lambda: credential_options(submission_list.credential_choices())
+        ),
+        reviewers=_reviewer_options.get(
+            "submission-filter", lambda: reviewer_options(submission_list.reviewer_choices())
+        ),
+    )
     form.validate()
     return form
 
@@ -47,21 +65,19 @@ def _filter_form() -> SubmissionFilterForm:
 def submissions():
     form = _filter_form()
     now = utcnow()
-    page = newest_first(
-        submission_list.submissions_query(form.filters(), now=now),
-        Submission.id,
-        lambda listing: listing.id,
-        before=request.args.get("before", type=int),
-        after=request.args.get("after", type=int),
-        per_page=PER_PAGE,
+    page = submission_list.newest_page(
+        form.filters(), now=now, before=request.args.get("before", type=int),
+        after=request.args.get("after", type=int), per_page=PER_PAGE,
     )
     coaching_after = current_app.config["COACHING_AFTER_NOT_YET"]
     rows = submission_list.submission_rows(page.rows, now=now, coaching_after=coaching_after)
-    is_filtered = any(value for key, value in request.args.items() if key not in ("before", "after"))
-    cohorts = cohort_names_by_member({listing.educator_id for listing in page.rows})
+    table = submission_list.shown_rows(
+        rows, cohorts=cohort_names_by_member({listing.educator_id for listing in page.rows}),
+        href=url_pattern(".submission", "submission_id"),
+    )
     export_args = {k: v for k, v in request.args.items() if k not in ("before", "after")}
     return render_template(
-        "reviews/staff/submissions.html", form=form, page=page, rows=rows, is_filtered=is_filtered, cohorts=cohorts,
+        "reviews/staff/submissions.html", form=form, page=page, rows=table, is_filtered=any(export_args.values()),
         export_args=export_args,
     )
 

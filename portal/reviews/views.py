@@ -1,18 +1,21 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
+from portal.audit import utcnow
 from portal.catalog.models import Credential
 from portal.extensions import db
 from portal.permissions import can_review, require_reviewer, signed_in_user
+from portal.reviews import queue as reviewer_queue
 from portal.reviews import services
 from portal.reviews.changes import earlier_round
 from portal.reviews.forms import RESULT_CHOICES, DeclineForm, entries_from_form, make_results_form
-from portal.reviews.models import Assignment, AssignmentState, Review
+from portal.reviews.models import Assignment
 from portal.submissions.downloads import send_artifact
 from portal.submissions.forms import ConfirmForm
 from portal.submissions.models import Artifact, Submission, Version
+from portal.templating import url_pattern
 
 bp = Blueprint("reviews", __name__, url_prefix="/review")
 
@@ -38,24 +41,10 @@ def _load_assignment(assignment_id: int, *options) -> Assignment:
 @require_reviewer
 def queue():
     me = signed_in_user()
-    query = (
-        select(Assignment)
-        .where(Assignment.reviewer_id == me.id)
-        .options(
-            joinedload(Assignment.version)
-            .options(defer(Version.answers), lazyload(Version.requirements))
-            .joinedload(Version.submission)
-            .joinedload(Submission.credential),
-            selectinload(Assignment.review).lazyload(Review.results),
-        )
-    )
-    open_ = db.session.scalars(query.where(Assignment.state == AssignmentState.OPEN).order_by(Assignment.due_at))
-    recent = db.session.scalars(
-        query.where(Assignment.closed_at.is_not(None)).order_by(Assignment.closed_at.desc()).limit(10)
-    )
-    profile = services.reviewer_profile(me)
+    href = url_pattern("reviews.score", "assignment_id")
     return render_template(
-        "reviews/queue.html", open_assignments=list(open_), recent=list(recent), profile=profile, form=ConfirmForm()
+        "reviews/queue.html", open_rows=reviewer_queue.open_rows(me.id, now=utcnow(), href=href),
+        closed_rows=reviewer_queue.closed_rows(me.id, href=href), profile=reviewer_queue.availability(me.id),
     )
 
 

@@ -12,7 +12,7 @@ from portal import audit
 from portal.accounts import links
 from portal.accounts.forms import ROLE_CHOICES
 from portal.accounts.models import User
-from portal.accounts.services import AccountError, end_all_sessions
+from portal.accounts.services import AccountError, end_all_sessions, reviewers_changed
 from portal.audit import AuditEvent, utcnow
 from portal.extensions import db
 from portal.reviews import services as reviews
@@ -46,6 +46,8 @@ def set_roles(*, staff: User, user: User, roles) -> None:
     user.is_educator, user.is_reviewer, user.is_staff = ("educator" in roles, "reviewer" in roles, "staff" in roles)
     db.session.flush()
     audit.record("account.roles", actor=staff, subject=user, roles=roles, before=before)
+    if user.is_reviewer != ("reviewer" in before):
+        reviewers_changed()
     if user.is_reviewer and "reviewer" not in before and user.is_active:
         reviews.prepare_reviewer(user=user, actor=staff)
     if "reviewer" in before and not user.is_reviewer:
