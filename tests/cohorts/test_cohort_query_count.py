@@ -17,9 +17,9 @@ LOCALES = ("City", "Suburban", "Town", "Rural", "Prefer not to say", None)
 # out in four of its nine (the cohort with its milestones, and three aggregates); one of the groups page's queries
 # is the member list that keys the rounding of self-reported counts.
 CEILINGS = {"": 9, "/groups": 7}
-# The dashboard with its figures kept: the session, the cohort, the generation of its figures, the page of the
-# member table, the unread notices.
-KEPT = 5
+# The dashboard with its figures kept: the session with its user and unread notices, the cohort, the generation
+# of its figures, the page of the member table.
+KEPT = 4
 
 
 @pytest.fixture
