@@ -44,6 +44,8 @@ class EarlierRound:
 
 def earlier_round(version: Version) -> EarlierRound | None:
     """The version before this one, how it was reviewed and what changed since; None for a first version."""
+    if version.number == 1:
+        return None  # without reading the submission's versions
     versions = version.submission.versions
     earlier = next((v for v in versions if v.number == version.number - 1), None)
     if earlier is None:

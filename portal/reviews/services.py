@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit
 from portal.accounts.models import User
@@ -105,6 +106,25 @@ def _lock_version(version: Version) -> None:
     db.session.refresh(version, ["state"], with_for_update=db.engine.dialect.name == "postgresql")
 
 
+_REVIEW_STATES = (
+    select(Version.state, Assignment.state, Assignment.reviewer_id)
+    .join(Version, Version.id == Assignment.version_id)
+    .where(Assignment.id == bindparam("assignment_id"))
+)
+
+
+def _lock_for_review(assignment: Assignment) -> None:
+    """_lock_version for a review, in one statement: the version locked, its state and the assignment's read
+    again (another tab may have confirmed it, staff may have reassigned it)."""
+    query = _REVIEW_STATES
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(of=Version)
+    version_state, state, reviewer_id = db.session.execute(query, {"assignment_id": assignment.id}).one()
+    set_committed_value(assignment.version, "state", version_state)
+    set_committed_value(assignment, "state", state)
+    set_committed_value(assignment, "reviewer_id", reviewer_id)
+
+
 def save_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple[str | None, str]]) -> Review:
     """Keep the reviewer's results so far; the first save starts the review (the educator can no longer withdraw).
     Feedback over the hard size limit raises ResultsIncomplete before anything is stored."""
@@ -112,8 +132,7 @@ def save_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple[st
     too_long = oversize_feedback(version, entries)
     if too_long:
         raise ResultsIncomplete(too_long)
-    _lock_version(version)
-    db.session.refresh(assignment, ["state", "reviewer_id"])
+    _lock_for_review(assignment)
     _require_open(reviewer, assignment)
     _start_review(version, reviewer)
     review = _review_for(assignment)

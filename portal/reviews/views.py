@@ -1,6 +1,6 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 
 from portal.catalog.models import Credential
@@ -17,18 +17,22 @@ from portal.submissions.models import Artifact, Submission, Version
 bp = Blueprint("reviews", __name__, url_prefix="/review")
 
 
-# Everything the scoring page shows, in one query (plus one each for the review's results and the files).
-SCORING_PAGE = (
-    joinedload(Assignment.version).options(
-        joinedload(Version.submission).joinedload(Submission.credential).joinedload(Credential.stack),
-        selectinload(Version.artifacts),
-    ),
-    joinedload(Assignment.review),
+# Everything the scoring page shows, built once: one query (the review's results joined), plus one for the files.
+_SCORED = (
+    joinedload(Assignment.version).joinedload(Version.submission).joinedload(Submission.credential)
+    .joinedload(Credential.stack),
+    joinedload(Assignment.review).joinedload(Review.results),
 )
+SCORING_PAGE = select(Assignment).where(Assignment.id == bindparam("assignment_id")).options(
+    *_SCORED, joinedload(Assignment.version).selectinload(Version.artifacts)
+)
+# Saving needs no files: they load only if the page is shown again with problems.
+SCORING_POST = select(Assignment).where(Assignment.id == bindparam("assignment_id")).options(*_SCORED)
+PLAIN = select(Assignment).where(Assignment.id == bindparam("assignment_id"))
 
 
-def _load_assignment(assignment_id: int, *options) -> Assignment:
-    assignment = db.session.scalar(select(Assignment).where(Assignment.id == assignment_id).options(*options))
+def _load_assignment(assignment_id: int, query=PLAIN) -> Assignment:
+    assignment = db.session.execute(query, {"assignment_id": assignment_id}).unique().scalar_one_or_none()
     if assignment is None or not can_review(current_user, assignment):
         abort(404)
     return assignment
@@ -75,18 +79,18 @@ def availability():
 @bp.route("/assignments/<int:assignment_id>", methods=["GET", "POST"])
 @require_reviewer
 def score(assignment_id: int):
-    assignment = _load_assignment(assignment_id, *SCORING_PAGE)
+    posted = request.method == "POST"
+    assignment = _load_assignment(assignment_id, SCORING_POST if posted else SCORING_PAGE)
     parts = assignment.version.requirements.parts
-    formdata = request.form if request.method == "POST" else None
-    form = make_results_form(parts, formdata=formdata, review=assignment.review)
-    if request.method == "POST" and form.validate_on_submit():
+    form = make_results_form(parts, formdata=request.form if posted else None, review=assignment.review)
+    if posted and form.validate_on_submit():
         return _record(assignment, form, entries_from_form(form, parts))
     return _score_page(assignment, form)
 
 
 def _record(assignment: Assignment, form, entries):
     """The scoring page's buttons: save for later, check (then ask to confirm), and the confirmation itself."""
-    action = form.action.data
+    action, assignment_id = form.action.data, assignment.id  # the id outlives the commit, which expires the row
     try:
         if action == "confirm":
             services.confirm_review(reviewer=signed_in_user(), assignment=assignment, entries=entries)
@@ -98,7 +102,7 @@ def _record(assignment: Assignment, form, entries):
     except services.ReviewError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return redirect(url_for("reviews.score", assignment_id=assignment.id))
+        return redirect(url_for("reviews.score", assignment_id=assignment_id))
     db.session.commit()
     if action in ("check", "preview"):
         return _ask_to_confirm(assignment, form, entries)
@@ -106,7 +110,7 @@ def _record(assignment: Assignment, form, entries):
         flash("Your review is recorded. Thank you.", "success")
         return redirect(url_for("reviews.queue"))
     flash("Saved. You can come back to this review later.", "success")
-    return redirect(url_for("reviews.score", assignment_id=assignment.id))
+    return redirect(url_for("reviews.score", assignment_id=assignment_id))
 
 
 def _ask_to_confirm(assignment: Assignment, form, entries):
