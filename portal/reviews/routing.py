@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import DateTime, Integer, bindparam, func, or_, select, tuple_, union_all, update
+from sqlalchemy.orm import aliased, joinedload
 
 from portal import audit
 from portal.accounts.models import User
@@ -293,73 +293,122 @@ def _holding_count():
     )
 
 
-def _waiting(query, limit: int) -> list[Version]:
-    """Submitted versions of `query` (which selects Version.id and Version.submission_id) that still lack a
-    reviewer (or their second one), oldest first. Only ids are sorted; the chosen versions are loaded after,
-    so the answers of every candidate are never read."""
+PAGE_SLACK = 20  # rows beyond `limit` read at once: held versions the rule filters out after the query
+REVIEWER = bindparam("reviewer_id")
+
+
+def _oldest(query, state: State):
+    """The first `size` versions of `query` in `state` after the keyset (after_at, after_id), oldest submitted
+    first: read in the order of ix_submission_versions_state_submitted, stopping after `size` rows."""
     holding = _holding_count()
-    query = (
-        query.add_columns(holding)
-        .where(Version.state.in_([State.SUBMITTED, State.IN_REVIEW]), holding < 2)
+    after = tuple_(bindparam("after_at", type_=DateTime()), bindparam("after_id", type_=Integer()))
+    return select(
+        query.add_columns(Version.submitted_at, holding.label("held"))
+        .where(Version.state == state, holding < 2, tuple_(Version.submitted_at, Version.id) > after)
         .order_by(Version.submitted_at, Version.id)
-        .limit(limit)
+        .limit(bindparam("size"))
+        .subquery()
     )
-    ids = [version_id for version_id, submission_id, held in db.session.execute(query)
-           if held < reviews_needed_for(submission_id)]
-    loaded = {version.id: version for version in db.session.scalars(select(Version).where(Version.id.in_(ids)))}
+
+
+def _oldest_first(query):
+    """One page of waiting candidates of both states, merged oldest first. Built once per query (the statement
+    is large, and its cache key is computed once per statement object)."""
+    page = union_all(_oldest(query, State.SUBMITTED), _oldest(query, State.IN_REVIEW)).subquery()
+    return select(page).order_by(page.c.submitted_at, page.c.id).limit(bindparam("size"))
+
+
+def _waiting(page_query, limit: int, **params) -> list[Version]:
+    """Submitted versions that still lack a reviewer (or their second one), oldest first, from `page_query` (an
+    _oldest_first statement). However many versions wait, only the oldest few are read, a page at a time while
+    the ones read are held already (one reviewer enough). Only ids are sorted; the chosen versions are loaded
+    after, so the answers of every candidate are never read."""
+    ids: list[int] = []
+    after_at, after_id, size = datetime.min, 0, limit + PAGE_SLACK
+    while len(ids) < limit:
+        rows = db.session.execute(
+            page_query, {**params, "after_at": after_at, "after_id": after_id, "size": size}
+        ).all()
+        ids += [row.id for row in rows if row.held < reviews_needed_for(row.submission_id)]
+        if len(rows) < size:
+            break
+        after_at, after_id = rows[-1].submitted_at, rows[-1].id
+    ids = ids[:limit]
+    if not ids:
+        return []
+    loaded = {version.id: version for version in db.session.scalars(_LOAD_WAITING, {"ids": ids})}
     return [loaded[version_id] for version_id in ids]
+
+
+# What routing reads of a version it tries: the submission, its credential (the stack) and the author.
+_LOAD_WAITING = select(Version).where(Version.id.in_(bindparam("ids", expanding=True))).options(
+    joinedload(Version.submission).options(joinedload(Submission.credential), joinedload(Submission.educator))
+)
+_ALL_WAITING = _oldest_first(select(Version.id, Version.submission_id))
 
 
 def waiting_versions(limit: int = 200) -> list[Version]:
     """The staff queue: every version waiting for a reviewer, oldest first."""
-    return _waiting(select(Version.id, Version.submission_id), limit)
+    return _waiting(_ALL_WAITING, limit)
+
+
+_OPEN_LOAD = (
+    select(func.count())
+    .where(Assignment.reviewer_id == ReviewerProfile.user_id, Assignment.state == AssignmentState.OPEN)
+    .scalar_subquery()
+)
+_ROOM = (
+    select(
+        ReviewerProfile.capacity, ReviewerProfile.is_active,
+        (User.is_reviewer & User.deactivated_at.is_(None)).label("is_reviewer"), _OPEN_LOAD.label("load"),
+    )
+    .join(User, User.id == ReviewerProfile.user_id)
+    .where(ReviewerProfile.user_id == REVIEWER)
+)
 
 
 def room_of(reviewer_id: int) -> int:
     """How many more open reviews routing may give this reviewer now (0 when paused or no longer a reviewer)."""
-    row = db.session.execute(
-        select(
-            ReviewerProfile.capacity, ReviewerProfile.is_active,
-            (User.is_reviewer & User.deactivated_at.is_(None)).label("is_reviewer"),
-        )
-        .join(User, User.id == ReviewerProfile.user_id)
-        .where(ReviewerProfile.user_id == reviewer_id)
-    ).first()
+    row = db.session.execute(_ROOM, {"reviewer_id": reviewer_id}).first()
     if row is None or not (row.is_active and row.is_reviewer):
         return 0
-    load = db.session.scalar(
-        select(func.count()).where(Assignment.reviewer_id == reviewer_id, Assignment.state == AssignmentState.OPEN)
-    )
-    return max(row.capacity - load, 0)
+    return max(row.capacity - row.load, 0)
 
 
-def waiting_for(reviewer_id: int, limit: int) -> list[Version]:
-    """The waiting versions this reviewer could be given, oldest first: in one of their stacks, not their own
-    or their organization's, never given to them, not declined by them in an earlier version."""
-    reviewer_org = select(User.organization_id).where(User.id == reviewer_id).scalar_subquery()
+def _reviewer_may_take():
+    """Versions REVIEWER may be given: in one of their stacks, not their own or their organization's, never given
+    to them, not declined by them in an earlier version."""
+    reviewer_org = select(User.organization_id).where(User.id == REVIEWER).scalar_subquery()
     author = aliased(User, name="author")
     earlier = aliased(Version, name="earlier_version")
     # Not correlated: the reviewer's declines are read once, not once per waiting version.
     declined_submissions = (
         select(earlier.submission_id)
         .join(Assignment, Assignment.version_id == earlier.id)
-        .where(Assignment.reviewer_id == reviewer_id, Assignment.state == AssignmentState.DECLINED)
+        .where(Assignment.reviewer_id == REVIEWER, Assignment.state == AssignmentState.DECLINED)
     )
     given_before = select(Assignment.id).where(
-        Assignment.version_id == Version.id, Assignment.reviewer_id == reviewer_id
+        Assignment.version_id == Version.id, Assignment.reviewer_id == REVIEWER
     ).exists()
-    query = (
+    return (
         select(Version.id, Version.submission_id)
         .join(Submission, Submission.id == Version.submission_id)
         .join(Credential, Credential.id == Submission.credential_id)
         .join(reviewer_stacks, reviewer_stacks.c.stack_id == Credential.stack_id)
         .join(author, author.id == Submission.educator_id)
         .where(
-            reviewer_stacks.c.reviewer_id == reviewer_id,
-            Submission.educator_id != reviewer_id,
+            reviewer_stacks.c.reviewer_id == REVIEWER,
+            Submission.educator_id != REVIEWER,
             or_(author.organization_id.is_(None), reviewer_org.is_(None), author.organization_id != reviewer_org),
             ~given_before,
             Version.submission_id.not_in(declined_submissions),
         )
     )
-    return _waiting(query, limit)
+
+
+_REVIEWER_WAITING = _oldest_first(_reviewer_may_take())
+
+
+def waiting_for(reviewer_id: int, limit: int) -> list[Version]:
+    """The waiting versions this reviewer could be given, oldest first (see _reviewer_may_take)."""
+    return _waiting(_REVIEWER_WAITING, limit, reviewer_id=reviewer_id)
