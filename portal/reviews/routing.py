@@ -150,26 +150,31 @@ def had_version(version: Version) -> set[int]:
     return set(db.session.scalars(select(Assignment.reviewer_id).where(Assignment.version_id == version.id)))
 
 
-def _excluded_reviewers(version: Version) -> set[int]:
-    """Who declined this submission (any version), and who was already given this version."""
-    return set(exclusions(version))
+# Every assignment of the submission, filtered in Python: a condition on the state would tempt SQLite to read all
+# declined assignments instead of this submission's few.
+_GIVEN = (
+    select(Assignment.reviewer_id, Assignment.state, Assignment.decline_reason, Assignment.version_id,
+           Version.number, Assignment.closed_at)
+    .join(Version).where(Version.submission_id == bindparam("submission_id"))
+    .order_by(Assignment.id)
+)
 
 
-def exclusions(version: Version) -> dict[int, str]:
+def _given(version: Version) -> list:
+    """Every assignment of the version's submission, each version's: what exclusions and the previous
+    reviewer are read from, in one query."""
+    return db.session.execute(_GIVEN, {"submission_id": version.submission_id}).all()
+
+
+def exclusions(version: Version, given: list | None = None) -> dict[int, str]:
     """Who declined this submission (any version) or was already given this version -> why, in staff's words."""
-    # Every assignment of the submission, filtered here: a condition on the state would tempt SQLite to read all
-    # declined assignments instead of this submission's few.
-    rows = db.session.execute(
-        select(Assignment.reviewer_id, Assignment.state, Assignment.decline_reason, Assignment.version_id)
-        .join(Version).where(Version.submission_id == version.submission_id)
-        .order_by(Assignment.id)
-    )
     found: dict[int, str] = {}
-    for reviewer, state, reason, version_id in rows:
-        if state == AssignmentState.DECLINED:
-            found[reviewer] = _declined(reason)
-        elif version_id == version.id and reviewer not in found:
-            found[reviewer] = "released from this version" if state == AssignmentState.RELEASED else "already assigned"
+    for row in _given(version) if given is None else given:
+        if row.state == AssignmentState.DECLINED:
+            found[row.reviewer_id] = _declined(row.decline_reason)
+        elif row.version_id == version.id and row.reviewer_id not in found:
+            released = row.state == AssignmentState.RELEASED
+            found[row.reviewer_id] = "released from this version" if released else "already assigned"
     return found
 
 
@@ -219,17 +224,13 @@ def refusals(version: Version, candidates: list[Candidate]) -> dict[int, list[st
     }
 
 
-def previous_reviewer_id(version: Version) -> int | None:
-    """The reviewer who finished the previous version, so a revision returns to them."""
+def previous_reviewer_id(version: Version, given: list | None = None) -> int | None:
+    """The reviewer who finished the previous version (the first to, if two did), so a revision returns to them."""
     if version.number == 1:
         return None
-    query = (
-        select(Assignment.reviewer_id, Assignment.state)
-        .join(Version)
-        .where(Version.submission_id == version.submission_id, Version.number == version.number - 1)
-        .order_by(Assignment.closed_at)
-    )
-    return next((reviewer for reviewer, state in db.session.execute(query) if state == AssignmentState.DONE), None)
+    done = [row for row in (_given(version) if given is None else given)
+            if row.number == version.number - 1 and row.state == AssignmentState.DONE]
+    return min(done, key=lambda row: row.closed_at).reviewer_id if done else None
 
 
 def route(version: Version, *, actor=None) -> list[Assignment]:
@@ -241,18 +242,23 @@ def route(version: Version, *, actor=None) -> list[Assignment]:
     # is being withdrawn or decided, and is skipped rather than waited for, so a tick never deadlocks with it.
     if not lock_version(version, skip_locked=True) or version.state not in (State.SUBMITTED, State.IN_REVIEW):
         return created
-    for _ in range(reviews_needed_for(submission.id) - len(holders(version))):
+    given = _given(version)
+    held = {row.reviewer_id for row in given if row.version_id == version.id and row.state in HOLDING}
+    excluded = exclusions(version, given)
+    preferred = previous_reviewer_id(version, given)
+    for _ in range(reviews_needed_for(submission.id) - len(held)):
         candidates = load_candidates(submission.credential.stack_id)
         chosen = choose(
             candidates,
             author_id=submission.educator_id,
             author_organization_id=submission.educator.organization_id,
-            excluded=_excluded_reviewers(version),
-            preferred=previous_reviewer_id(version),
+            excluded=set(excluded),
+            preferred=preferred,
         )
         if chosen is None:
             break
         created.append(assign(version, reviewer_id=chosen.user_id, actor=actor))
+        excluded[chosen.user_id] = "already assigned"
     return created
 
 

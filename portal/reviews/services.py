@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit
@@ -157,7 +158,8 @@ def confirm_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple
     )
     if closed.rowcount != 1:
         raise ReviewError("This review was already confirmed or reassigned; nothing was changed.")
-    db.session.refresh(assignment)
+    set_committed_value(assignment, "state", AssignmentState.DONE)
+    set_committed_value(assignment, "closed_at", now)
     review.confirmed_at = now
     db.session.flush()
     audit.record(
@@ -167,7 +169,7 @@ def confirm_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple
         version=assignment.version.number,
         outcome=outcome(_results_of(review)).value,
     )
-    _decide_if_complete(assignment.version, actor=reviewer)
+    _decide_if_complete(assignment.version, actor=reviewer)  # the version is still locked from save_review
     route_to_freed(reviewer.id, actor=reviewer)
     return review
 
@@ -185,9 +187,16 @@ def _results_of(review: Review) -> dict[str, str | None]:
     return {r.part_key: r.result for r in review.results}
 
 
+_CONFIRMED = (
+    select(Review)
+    .where(Review.version_id == bindparam("version_id"), Review.confirmed_at.is_not(None))
+    .order_by(Review.id)
+    .options(joinedload(Review.results))
+)
+
+
 def confirmed_reviews(version: Version) -> list[Review]:
-    query = select(Review).where(Review.version_id == version.id, Review.confirmed_at.is_not(None)).order_by(Review.id)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_CONFIRMED, {"version_id": version.id}).unique())
 
 
 def deciding_review(version: Version) -> Review | None:
@@ -231,7 +240,7 @@ def agreed_parts(reviews: list[Review]) -> dict[str, tuple[str, str]]:
 
 
 def _decide_if_complete(version: Version, *, actor) -> None:
-    _lock_version(version)
+    """Decide the version if its last needed review was just confirmed. The caller holds the version's lock."""
     reviews = [r for r in confirmed_reviews(version) if not r.is_adjudication]
     if len(reviews) < routing.reviews_needed_for(version.submission_id):
         return

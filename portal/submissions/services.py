@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit
 from portal.audit import utcnow
@@ -245,12 +246,13 @@ def lock_version(version: Version, *, skip_locked: bool = False) -> bool:
     here, so one waits for the other and then sees its outcome: a withdrawn version never gets an open
     assignment. (SQLite has one writer at a time anyway.) skip_locked: return False at once instead of waiting
     when another transaction holds the row."""
-    query = select(Version.id).where(Version.id == version.id)
+    query = select(Version.state).where(Version.id == version.id)
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=skip_locked)
-    if db.session.scalar(query) is None:
+    state = db.session.scalar(query)
+    if state is None:
         return False
-    db.session.refresh(version, ["state"])
+    set_committed_value(version, "state", state)  # read again under the lock, as a refresh would, in one query
     return True
 
 
