@@ -11,7 +11,6 @@ Create Date: 2026-11-30 15:00:00.000000
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '0012'
 down_revision = '0011'
