@@ -27,16 +27,19 @@ def _results_form_class(part_keys: tuple[str, ...]) -> type[FlaskForm]:
     return type("ResultsForm", (FlaskForm,), attrs)
 
 
-def make_results_form(parts: list[PartSpec], *, formdata=None, review=None) -> FlaskForm:
-    form_class = _results_form_class(tuple(part.key for part in parts))
-    data = None
-    if formdata is None and review is not None:
-        data = {r.part_key: {"result": r.result, "feedback": r.feedback} for r in review.results}
-    return form_class(formdata=formdata, data=data)
+def make_results_form(parts: list[PartSpec], *, formdata) -> FlaskForm:
+    """The posted results, checked (the CSRF token) and read. The page itself is drawn without a form object:
+    its fields are named `<part key>-result` and `<part key>-feedback`, as FormField names them."""
+    return _results_form_class(tuple(part.key for part in parts))(formdata=formdata)
 
 
 def entries_from_form(form, parts: list[PartSpec]) -> dict[str, tuple[str | None, str]]:
     return {part.key: (form[part.key].result.data or None, form[part.key].feedback.data or "") for part in parts}
+
+
+def entries_from_review(review) -> dict[str, tuple[str | None, str]]:
+    """The results saved so far, as the scoring page shows them (none before the first save)."""
+    return {r.part_key: (r.result, r.feedback) for r in review.results} if review is not None else {}
 
 
 DECLINE_REASONS = {
@@ -46,10 +49,16 @@ DECLINE_REASONS = {
 }
 
 
+DECLINE_REASON_LABEL = "Why are you declining?"
+DECLINE_NOTE_LABEL = "Anything staff should know (optional)"
+
+
 class DeclineForm(FlaskForm):
-    reason = SelectField("Why are you declining?", choices=[SelectChoice(k, v) for k, v in DECLINE_REASONS.items()],
+    """Posted from the scoring page, whose template draws these fields by hand (it is always blank there)."""
+
+    reason = SelectField(DECLINE_REASON_LABEL, choices=[SelectChoice(k, v) for k, v in DECLINE_REASONS.items()],
                          validators=[DataRequired("Choose a reason.")])
-    note = TextAreaField("Anything staff should know (optional)", validators=[WithinTextLimit()])
+    note = TextAreaField(DECLINE_NOTE_LABEL, validators=[WithinTextLimit()])
     confirmed = HiddenField()  # "yes" once the reviewer has seen the confirmation step
 
     @property
