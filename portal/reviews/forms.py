@@ -3,7 +3,7 @@
 from functools import lru_cache
 
 from flask_wtf import FlaskForm
-from wtforms import Form, FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
@@ -14,27 +14,26 @@ from portal.reviews.models import Result
 RESULT_CHOICES = [SelectChoice(Result.YES.value, "Yes"), SelectChoice(Result.NOT_YET.value, "Not yet")]
 
 
-class PartResultForm(Form):
-    result = RadioField("Result", choices=RESULT_CHOICES, validate_choice=False)
-    feedback = TextAreaField("Feedback")
-
-
 @lru_cache(maxsize=256)
 def _results_form_class(part_keys: tuple[str, ...]) -> type[FlaskForm]:
     # Building a form class is costly and the parts of a requirements version never change: build it once.
+    # Two flat fields per part (no nested form per part: that costs a form object per part on every post).
     attrs = {"action": StringField()}
-    attrs.update({key: FormField(PartResultForm) for key in part_keys})
+    for key in part_keys:
+        attrs[f"{key}-result"] = RadioField("Result", choices=RESULT_CHOICES, validate_choice=False)
+        attrs[f"{key}-feedback"] = TextAreaField("Feedback")
     return type("ResultsForm", (FlaskForm,), attrs)
 
 
 def make_results_form(parts: list[PartSpec], *, formdata) -> FlaskForm:
-    """The posted results, checked (the CSRF token) and read. The page itself is drawn without a form object:
-    its fields are named `<part key>-result` and `<part key>-feedback`, as FormField names them."""
+    """The posted results, checked (the CSRF token) and read. The page itself is drawn without a form object,
+    with the same field names: `<part key>-result` and `<part key>-feedback`."""
     return _results_form_class(tuple(part.key for part in parts))(formdata=formdata)
 
 
 def entries_from_form(form, parts: list[PartSpec]) -> dict[str, tuple[str | None, str]]:
-    return {part.key: (form[part.key].result.data or None, form[part.key].feedback.data or "") for part in parts}
+    return {part.key: (form[f"{part.key}-result"].data or None, form[f"{part.key}-feedback"].data or "")
+            for part in parts}
 
 
 def entries_from_review(review) -> dict[str, tuple[str | None, str]]:
