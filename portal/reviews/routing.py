@@ -112,28 +112,32 @@ def _lock_reviewers(stack_id: int) -> list[int]:
     return ids
 
 
+# Open assignments of the reviewer of the row: the load that capacity is measured against.
+_OPEN_LOAD = (
+    select(func.count())
+    .where(Assignment.reviewer_id == ReviewerProfile.user_id, Assignment.state == AssignmentState.OPEN)
+    .scalar_subquery()
+)
+# Columns, not profiles: read after the locks, so always current, and no objects to build per reviewer.
+_CANDIDATES = (
+    select(
+        ReviewerProfile.user_id, User.organization_id,
+        ReviewerProfile.is_active & User.is_reviewer & User.deactivated_at.is_(None),
+        ReviewerProfile.capacity, _OPEN_LOAD, ReviewerProfile.last_assigned_at,
+    )
+    .join(User, User.id == ReviewerProfile.user_id)
+    .where(ReviewerProfile.user_id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def load_candidates(stack_id: int) -> list[Candidate]:
     ids = _lock_reviewers(stack_id)
     if not ids:
         return []
-    loads = dict(
-        db.session.execute(
-            select(Assignment.reviewer_id, func.count())
-            .where(Assignment.reviewer_id.in_(ids), Assignment.state == AssignmentState.OPEN)
-            .group_by(Assignment.reviewer_id)
-        ).all()
-    )
-    rows = db.session.execute(
-        select(ReviewerProfile, User.organization_id, User.is_reviewer & User.deactivated_at.is_(None))
-        .join(User, User.id == ReviewerProfile.user_id)
-        .where(ReviewerProfile.user_id.in_(ids))
-        .execution_options(populate_existing=True)
-    ).all()
+    rows = db.session.execute(_CANDIDATES, {"ids": ids})
     return [
-        Candidate(
-            p.user_id, org, p.is_active and is_reviewer, True, p.capacity, loads.get(p.user_id, 0), p.last_assigned_at
-        )
-        for p, org, is_reviewer in rows
+        Candidate(user_id, org, bool(is_active), True, capacity, load, last_assigned_at)
+        for user_id, org, is_active, capacity, load, last_assigned_at in rows
     ]
 
 
@@ -358,11 +362,6 @@ def waiting_versions(limit: int = 200) -> list[Version]:
     return _waiting(_ALL_WAITING, limit)
 
 
-_OPEN_LOAD = (
-    select(func.count())
-    .where(Assignment.reviewer_id == ReviewerProfile.user_id, Assignment.state == AssignmentState.OPEN)
-    .scalar_subquery()
-)
 _ROOM = (
     select(
         ReviewerProfile.capacity, ReviewerProfile.is_active,
