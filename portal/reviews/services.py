@@ -97,7 +97,7 @@ def _store(review: Review, version: Version, entries: dict[str, tuple[str | None
 
 def _start_review(version: Version, actor) -> None:
     if version.state == State.SUBMITTED:
-        submissions.transition(version.submission, State.IN_REVIEW, actor=actor)
+        submissions.transition(version.submission, State.IN_REVIEW, actor=actor, version=version)
 
 
 def _lock_version(version: Version) -> None:
@@ -255,7 +255,7 @@ def _decide(version: Version, results: dict[str, str | None], *, actor) -> None:
     """Apply the outcome, release any review still open on the version, and tell the educator."""
     state = outcome(results)
     submission = version.submission
-    submissions.transition(submission, state, actor=actor)
+    submissions.transition(submission, state, actor=actor, version=version)
     issued = _issue_credential(version)
     for assignment in version_assignments(version):
         if assignment.is_open:

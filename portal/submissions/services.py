@@ -62,10 +62,11 @@ class EditConflict(SubmissionError):
     version: Version
 
 
-def transition(submission: Submission, to: State, *, actor) -> Version:
+def transition(submission: Submission, to: State, *, actor, version: Version | None = None) -> Version:
     """Move the current version to state `to`, or refuse. The change is a conditional UPDATE, so of two
-    concurrent requests (two reviewers, two tabs) exactly one applies. Writes the audit entry."""
-    version = submission.current_version
+    concurrent requests (two reviewers, two tabs) exactly one applies. Writes the audit entry. `version`: the
+    current version, when the caller holds it already (reviewing does), so the others are not read."""
+    version = version or submission.current_version
     start = State(version.state)
     if (start, to) not in TRANSITIONS:
         raise TransitionNotAllowed(f"A {start.label.lower()} version cannot become {to.label.lower()}.")
@@ -89,9 +90,11 @@ def _apply_state(version: Version, start: State, to: State) -> None:
         update(Version).where(Version.id == version.id, Version.state == start.value).values(**values)
         .execution_options(synchronize_session=False)
     )
-    db.session.refresh(version)
     if result.rowcount != 1:
+        db.session.expire(version)  # read again on next use: someone else's change
         raise TransitionNotAllowed("This submission was changed by someone else a moment ago. Reload to see it.")
+    for name, value in values.items():  # what the UPDATE wrote, without reading the row (and its answers) again
+        set_committed_value(version, name, value)
 
 
 def _open_new_version(submission: Submission, previous: Version) -> Version:
