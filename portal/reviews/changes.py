@@ -44,12 +44,30 @@ class EarlierRound:
 
 def earlier_round(version: Version) -> EarlierRound | None:
     """The version before this one, how it was reviewed and what changed since; None for a first version."""
+    if version.number == 1:
+        return None  # without reading the submission's versions
     versions = version.submission.versions
     earlier = next((v for v in versions if v.number == version.number - 1), None)
     if earlier is None:
         return None
-    changes = {part.key: part_changes(part, earlier, version) for part in version.requirements.parts}
-    return EarlierRound(earlier, deciding_review(earlier), changes)
+    return EarlierRound(earlier, deciding_review(earlier), _changes_between(earlier, version))
+
+
+# Word diffs cost more than the rest of the page together, and both versions are frozen once submitted: kept per
+# pair of versions, keyed by their ids and last save (a test database that reuses an id has other save times).
+_CHANGES: dict[tuple, dict[str, PartChanges]] = {}
+_CHANGES_KEPT = 256
+
+
+def _changes_between(earlier: Version, version: Version) -> dict[str, PartChanges]:
+    key = (earlier.id, earlier.saved_at, version.id, version.saved_at)
+    changes = _CHANGES.get(key)
+    if changes is None:
+        changes = {part.key: part_changes(part, earlier, version) for part in version.requirements.parts}
+        if len(_CHANGES) >= _CHANGES_KEPT:
+            del _CHANGES[next(iter(_CHANGES))]
+        _CHANGES[key] = changes
+    return changes
 
 
 def part_changes(part: PartSpec, old: Version, new: Version) -> PartChanges:

@@ -3,7 +3,7 @@
 from functools import lru_cache
 
 from flask_wtf import FlaskForm
-from wtforms import Form, FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
@@ -14,29 +14,31 @@ from portal.reviews.models import Result
 RESULT_CHOICES = [SelectChoice(Result.YES.value, "Yes"), SelectChoice(Result.NOT_YET.value, "Not yet")]
 
 
-class PartResultForm(Form):
-    result = RadioField("Result", choices=RESULT_CHOICES, validate_choice=False)
-    feedback = TextAreaField("Feedback")
-
-
 @lru_cache(maxsize=256)
 def _results_form_class(part_keys: tuple[str, ...]) -> type[FlaskForm]:
     # Building a form class is costly and the parts of a requirements version never change: build it once.
+    # Two flat fields per part (no nested form per part: that costs a form object per part on every post).
     attrs = {"action": StringField()}
-    attrs.update({key: FormField(PartResultForm) for key in part_keys})
+    for key in part_keys:
+        attrs[f"{key}-result"] = RadioField("Result", choices=RESULT_CHOICES, validate_choice=False)
+        attrs[f"{key}-feedback"] = TextAreaField("Feedback")
     return type("ResultsForm", (FlaskForm,), attrs)
 
 
-def make_results_form(parts: list[PartSpec], *, formdata=None, review=None) -> FlaskForm:
-    form_class = _results_form_class(tuple(part.key for part in parts))
-    data = None
-    if formdata is None and review is not None:
-        data = {r.part_key: {"result": r.result, "feedback": r.feedback} for r in review.results}
-    return form_class(formdata=formdata, data=data)
+def make_results_form(parts: list[PartSpec], *, formdata) -> FlaskForm:
+    """The posted results, checked (the CSRF token) and read. The page itself is drawn without a form object,
+    with the same field names: `<part key>-result` and `<part key>-feedback`."""
+    return _results_form_class(tuple(part.key for part in parts))(formdata=formdata)
 
 
 def entries_from_form(form, parts: list[PartSpec]) -> dict[str, tuple[str | None, str]]:
-    return {part.key: (form[part.key].result.data or None, form[part.key].feedback.data or "") for part in parts}
+    return {part.key: (form[f"{part.key}-result"].data or None, form[f"{part.key}-feedback"].data or "")
+            for part in parts}
+
+
+def entries_from_review(review) -> dict[str, tuple[str | None, str]]:
+    """The results saved so far, as the scoring page shows them (none before the first save)."""
+    return {r.part_key: (r.result, r.feedback) for r in review.results} if review is not None else {}
 
 
 DECLINE_REASONS = {
@@ -46,10 +48,16 @@ DECLINE_REASONS = {
 }
 
 
+DECLINE_REASON_LABEL = "Why are you declining?"
+DECLINE_NOTE_LABEL = "Anything staff should know (optional)"
+
+
 class DeclineForm(FlaskForm):
-    reason = SelectField("Why are you declining?", choices=[SelectChoice(k, v) for k, v in DECLINE_REASONS.items()],
+    """Posted from the scoring page, whose template draws these fields by hand (it is always blank there)."""
+
+    reason = SelectField(DECLINE_REASON_LABEL, choices=[SelectChoice(k, v) for k, v in DECLINE_REASONS.items()],
                          validators=[DataRequired("Choose a reason.")])
-    note = TextAreaField("Anything staff should know (optional)", validators=[WithinTextLimit()])
+    note = TextAreaField(DECLINE_NOTE_LABEL, validators=[WithinTextLimit()])
     confirmed = HiddenField()  # "yes" once the reviewer has seen the confirmation step
 
     @property

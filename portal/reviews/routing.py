@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import DateTime, Integer, bindparam, func, or_, select, tuple_, union_all, update
+from sqlalchemy.orm import aliased, joinedload
 
 from portal import audit
 from portal.accounts.models import User
@@ -112,28 +112,32 @@ def _lock_reviewers(stack_id: int) -> list[int]:
     return ids
 
 
+# Open assignments of the reviewer of the row: the load that capacity is measured against.
+_OPEN_LOAD = (
+    select(func.count())
+    .where(Assignment.reviewer_id == ReviewerProfile.user_id, Assignment.state == AssignmentState.OPEN)
+    .scalar_subquery()
+)
+# Columns, not profiles: read after the locks, so always current, and no objects to build per reviewer.
+_CANDIDATES = (
+    select(
+        ReviewerProfile.user_id, User.organization_id,
+        ReviewerProfile.is_active & User.is_reviewer & User.deactivated_at.is_(None),
+        ReviewerProfile.capacity, _OPEN_LOAD, ReviewerProfile.last_assigned_at,
+    )
+    .join(User, User.id == ReviewerProfile.user_id)
+    .where(ReviewerProfile.user_id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def load_candidates(stack_id: int) -> list[Candidate]:
     ids = _lock_reviewers(stack_id)
     if not ids:
         return []
-    loads = dict(
-        db.session.execute(
-            select(Assignment.reviewer_id, func.count())
-            .where(Assignment.reviewer_id.in_(ids), Assignment.state == AssignmentState.OPEN)
-            .group_by(Assignment.reviewer_id)
-        ).all()
-    )
-    rows = db.session.execute(
-        select(ReviewerProfile, User.organization_id, User.is_reviewer & User.deactivated_at.is_(None))
-        .join(User, User.id == ReviewerProfile.user_id)
-        .where(ReviewerProfile.user_id.in_(ids))
-        .execution_options(populate_existing=True)
-    ).all()
+    rows = db.session.execute(_CANDIDATES, {"ids": ids})
     return [
-        Candidate(
-            p.user_id, org, p.is_active and is_reviewer, True, p.capacity, loads.get(p.user_id, 0), p.last_assigned_at
-        )
-        for p, org, is_reviewer in rows
+        Candidate(user_id, org, bool(is_active), True, capacity, load, last_assigned_at)
+        for user_id, org, is_active, capacity, load, last_assigned_at in rows
     ]
 
 
@@ -150,26 +154,31 @@ def had_version(version: Version) -> set[int]:
     return set(db.session.scalars(select(Assignment.reviewer_id).where(Assignment.version_id == version.id)))
 
 
-def _excluded_reviewers(version: Version) -> set[int]:
-    """Who declined this submission (any version), and who was already given this version."""
-    return set(exclusions(version))
+# Every assignment of the submission, filtered in Python: a condition on the state would tempt SQLite to read all
+# declined assignments instead of this submission's few.
+_GIVEN = (
+    select(Assignment.reviewer_id, Assignment.state, Assignment.decline_reason, Assignment.version_id,
+           Version.number, Assignment.closed_at)
+    .join(Version).where(Version.submission_id == bindparam("submission_id"))
+    .order_by(Assignment.id)
+)
 
 
-def exclusions(version: Version) -> dict[int, str]:
+def _given(version: Version) -> list:
+    """Every assignment of the version's submission, each version's: what exclusions and the previous
+    reviewer are read from, in one query."""
+    return db.session.execute(_GIVEN, {"submission_id": version.submission_id}).all()
+
+
+def exclusions(version: Version, given: list | None = None) -> dict[int, str]:
     """Who declined this submission (any version) or was already given this version -> why, in staff's words."""
-    # Every assignment of the submission, filtered here: a condition on the state would tempt SQLite to read all
-    # declined assignments instead of this submission's few.
-    rows = db.session.execute(
-        select(Assignment.reviewer_id, Assignment.state, Assignment.decline_reason, Assignment.version_id)
-        .join(Version).where(Version.submission_id == version.submission_id)
-        .order_by(Assignment.id)
-    )
     found: dict[int, str] = {}
-    for reviewer, state, reason, version_id in rows:
-        if state == AssignmentState.DECLINED:
-            found[reviewer] = _declined(reason)
-        elif version_id == version.id and reviewer not in found:
-            found[reviewer] = "released from this version" if state == AssignmentState.RELEASED else "already assigned"
+    for row in _given(version) if given is None else given:
+        if row.state == AssignmentState.DECLINED:
+            found[row.reviewer_id] = _declined(row.decline_reason)
+        elif row.version_id == version.id and row.reviewer_id not in found:
+            released = row.state == AssignmentState.RELEASED
+            found[row.reviewer_id] = "released from this version" if released else "already assigned"
     return found
 
 
@@ -219,17 +228,13 @@ def refusals(version: Version, candidates: list[Candidate]) -> dict[int, list[st
     }
 
 
-def previous_reviewer_id(version: Version) -> int | None:
-    """The reviewer who finished the previous version, so a revision returns to them."""
+def previous_reviewer_id(version: Version, given: list | None = None) -> int | None:
+    """The reviewer who finished the previous version (the first to, if two did), so a revision returns to them."""
     if version.number == 1:
         return None
-    query = (
-        select(Assignment.reviewer_id, Assignment.state)
-        .join(Version)
-        .where(Version.submission_id == version.submission_id, Version.number == version.number - 1)
-        .order_by(Assignment.closed_at)
-    )
-    return next((reviewer for reviewer, state in db.session.execute(query) if state == AssignmentState.DONE), None)
+    done = [row for row in (_given(version) if given is None else given)
+            if row.number == version.number - 1 and row.state == AssignmentState.DONE]
+    return min(done, key=lambda row: row.closed_at).reviewer_id if done else None
 
 
 def route(version: Version, *, actor=None) -> list[Assignment]:
@@ -241,18 +246,23 @@ def route(version: Version, *, actor=None) -> list[Assignment]:
     # is being withdrawn or decided, and is skipped rather than waited for, so a tick never deadlocks with it.
     if not lock_version(version, skip_locked=True) or version.state not in (State.SUBMITTED, State.IN_REVIEW):
         return created
-    for _ in range(reviews_needed_for(submission.id) - len(holders(version))):
+    given = _given(version)
+    held = {row.reviewer_id for row in given if row.version_id == version.id and row.state in HOLDING}
+    excluded = exclusions(version, given)
+    preferred = previous_reviewer_id(version, given)
+    for _ in range(reviews_needed_for(submission.id) - len(held)):
         candidates = load_candidates(submission.credential.stack_id)
         chosen = choose(
             candidates,
             author_id=submission.educator_id,
             author_organization_id=submission.educator.organization_id,
-            excluded=_excluded_reviewers(version),
-            preferred=previous_reviewer_id(version),
+            excluded=set(excluded),
+            preferred=preferred,
         )
         if chosen is None:
             break
         created.append(assign(version, reviewer_id=chosen.user_id, actor=actor))
+        excluded[chosen.user_id] = "already assigned"
     return created
 
 
@@ -293,73 +303,117 @@ def _holding_count():
     )
 
 
-def _waiting(query, limit: int) -> list[Version]:
-    """Submitted versions of `query` (which selects Version.id and Version.submission_id) that still lack a
-    reviewer (or their second one), oldest first. Only ids are sorted; the chosen versions are loaded after,
-    so the answers of every candidate are never read."""
+PAGE_SLACK = 20  # rows beyond `limit` read at once: held versions the rule filters out after the query
+REVIEWER = bindparam("reviewer_id")
+
+
+def _oldest(query, state: State):
+    """The first `size` versions of `query` in `state` after the keyset (after_at, after_id), oldest submitted
+    first: read in the order of ix_submission_versions_state_submitted, stopping after `size` rows."""
     holding = _holding_count()
-    query = (
-        query.add_columns(holding)
-        .where(Version.state.in_([State.SUBMITTED, State.IN_REVIEW]), holding < 2)
+    after = tuple_(bindparam("after_at", type_=DateTime()), bindparam("after_id", type_=Integer()))
+    return select(
+        query.add_columns(Version.submitted_at, holding.label("held"))
+        .where(Version.state == state, holding < 2, tuple_(Version.submitted_at, Version.id) > after)
         .order_by(Version.submitted_at, Version.id)
-        .limit(limit)
+        .limit(bindparam("size"))
+        .subquery()
     )
-    ids = [version_id for version_id, submission_id, held in db.session.execute(query)
-           if held < reviews_needed_for(submission_id)]
-    loaded = {version.id: version for version in db.session.scalars(select(Version).where(Version.id.in_(ids)))}
+
+
+def _oldest_first(query):
+    """One page of waiting candidates of both states, merged oldest first. Built once per query (the statement
+    is large, and its cache key is computed once per statement object)."""
+    page = union_all(_oldest(query, State.SUBMITTED), _oldest(query, State.IN_REVIEW)).subquery()
+    return select(page).order_by(page.c.submitted_at, page.c.id).limit(bindparam("size"))
+
+
+def _waiting(page_query, limit: int, **params) -> list[Version]:
+    """Submitted versions that still lack a reviewer (or their second one), oldest first, from `page_query` (an
+    _oldest_first statement). However many versions wait, only the oldest few are read, a page at a time while
+    the ones read are held already (one reviewer enough). Only ids are sorted; the chosen versions are loaded
+    after, so the answers of every candidate are never read."""
+    ids: list[int] = []
+    after_at, after_id, size = datetime.min, 0, limit + PAGE_SLACK
+    while len(ids) < limit:
+        rows = db.session.execute(
+            page_query, {**params, "after_at": after_at, "after_id": after_id, "size": size}
+        ).all()
+        ids += [row.id for row in rows if row.held < reviews_needed_for(row.submission_id)]
+        if len(rows) < size:
+            break
+        after_at, after_id = rows[-1].submitted_at, rows[-1].id
+    ids = ids[:limit]
+    if not ids:
+        return []
+    loaded = {version.id: version for version in db.session.scalars(_LOAD_WAITING, {"ids": ids})}
     return [loaded[version_id] for version_id in ids]
+
+
+# What routing reads of a version it tries: the submission, its credential (the stack) and the author.
+_LOAD_WAITING = select(Version).where(Version.id.in_(bindparam("ids", expanding=True))).options(
+    joinedload(Version.submission).options(joinedload(Submission.credential), joinedload(Submission.educator))
+)
+_ALL_WAITING = _oldest_first(select(Version.id, Version.submission_id))
 
 
 def waiting_versions(limit: int = 200) -> list[Version]:
     """The staff queue: every version waiting for a reviewer, oldest first."""
-    return _waiting(select(Version.id, Version.submission_id), limit)
+    return _waiting(_ALL_WAITING, limit)
+
+
+_ROOM = (
+    select(
+        ReviewerProfile.capacity, ReviewerProfile.is_active,
+        (User.is_reviewer & User.deactivated_at.is_(None)).label("is_reviewer"), _OPEN_LOAD.label("load"),
+    )
+    .join(User, User.id == ReviewerProfile.user_id)
+    .where(ReviewerProfile.user_id == REVIEWER)
+)
 
 
 def room_of(reviewer_id: int) -> int:
     """How many more open reviews routing may give this reviewer now (0 when paused or no longer a reviewer)."""
-    row = db.session.execute(
-        select(
-            ReviewerProfile.capacity, ReviewerProfile.is_active,
-            (User.is_reviewer & User.deactivated_at.is_(None)).label("is_reviewer"),
-        )
-        .join(User, User.id == ReviewerProfile.user_id)
-        .where(ReviewerProfile.user_id == reviewer_id)
-    ).first()
+    row = db.session.execute(_ROOM, {"reviewer_id": reviewer_id}).first()
     if row is None or not (row.is_active and row.is_reviewer):
         return 0
-    load = db.session.scalar(
-        select(func.count()).where(Assignment.reviewer_id == reviewer_id, Assignment.state == AssignmentState.OPEN)
-    )
-    return max(row.capacity - load, 0)
+    return max(row.capacity - row.load, 0)
 
 
-def waiting_for(reviewer_id: int, limit: int) -> list[Version]:
-    """The waiting versions this reviewer could be given, oldest first: in one of their stacks, not their own
-    or their organization's, never given to them, not declined by them in an earlier version."""
-    reviewer_org = select(User.organization_id).where(User.id == reviewer_id).scalar_subquery()
+def _reviewer_may_take():
+    """Versions REVIEWER may be given: in one of their stacks, not their own or their organization's, never given
+    to them, not declined by them in an earlier version."""
+    reviewer_org = select(User.organization_id).where(User.id == REVIEWER).scalar_subquery()
     author = aliased(User, name="author")
     earlier = aliased(Version, name="earlier_version")
     # Not correlated: the reviewer's declines are read once, not once per waiting version.
     declined_submissions = (
         select(earlier.submission_id)
         .join(Assignment, Assignment.version_id == earlier.id)
-        .where(Assignment.reviewer_id == reviewer_id, Assignment.state == AssignmentState.DECLINED)
+        .where(Assignment.reviewer_id == REVIEWER, Assignment.state == AssignmentState.DECLINED)
     )
     given_before = select(Assignment.id).where(
-        Assignment.version_id == Version.id, Assignment.reviewer_id == reviewer_id
+        Assignment.version_id == Version.id, Assignment.reviewer_id == REVIEWER
     ).exists()
-    query = (
+    return (
         select(Version.id, Version.submission_id)
         .join(Submission, Submission.id == Version.submission_id)
         .join(Credential, Credential.id == Submission.credential_id)
         .join(reviewer_stacks, reviewer_stacks.c.stack_id == Credential.stack_id)
         .join(author, author.id == Submission.educator_id)
         .where(
-            reviewer_stacks.c.reviewer_id == reviewer_id,
-            Submission.educator_id != reviewer_id,
+            reviewer_stacks.c.reviewer_id == REVIEWER,
+            Submission.educator_id != REVIEWER,
             or_(author.organization_id.is_(None), reviewer_org.is_(None), author.organization_id != reviewer_org),
             ~given_before,
             Version.submission_id.not_in(declined_submissions),
         )
     )
-    return _waiting(query, limit)
+
+
+_REVIEWER_WAITING = _oldest_first(_reviewer_may_take())
+
+
+def waiting_for(reviewer_id: int, limit: int) -> list[Version]:
+    """The waiting versions this reviewer could be given, oldest first (see _reviewer_may_take)."""
+    return _waiting(_REVIEWER_WAITING, limit, reviewer_id=reviewer_id)

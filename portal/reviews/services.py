@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit
 from portal.accounts.models import User
@@ -96,7 +98,7 @@ def _store(review: Review, version: Version, entries: dict[str, tuple[str | None
 
 def _start_review(version: Version, actor) -> None:
     if version.state == State.SUBMITTED:
-        submissions.transition(version.submission, State.IN_REVIEW, actor=actor)
+        submissions.transition(version.submission, State.IN_REVIEW, actor=actor, version=version)
 
 
 def _lock_version(version: Version) -> None:
@@ -106,6 +108,25 @@ def _lock_version(version: Version) -> None:
     db.session.refresh(version, ["state"], with_for_update=db.engine.dialect.name == "postgresql")
 
 
+_REVIEW_STATES = (
+    select(Version.state, Assignment.state, Assignment.reviewer_id)
+    .join(Version, Version.id == Assignment.version_id)
+    .where(Assignment.id == bindparam("assignment_id"))
+)
+
+
+def _lock_for_review(assignment: Assignment) -> None:
+    """_lock_version for a review, in one statement: the version locked, its state and the assignment's read
+    again (another tab may have confirmed it, staff may have reassigned it)."""
+    query = _REVIEW_STATES
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(of=Version)
+    version_state, state, reviewer_id = db.session.execute(query, {"assignment_id": assignment.id}).one()
+    set_committed_value(assignment.version, "state", version_state)
+    set_committed_value(assignment, "state", state)
+    set_committed_value(assignment, "reviewer_id", reviewer_id)
+
+
 def save_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple[str | None, str]]) -> Review:
     """Keep the reviewer's results so far; the first save starts the review (the educator can no longer withdraw).
     Feedback over the hard size limit raises ResultsIncomplete before anything is stored."""
@@ -113,8 +134,7 @@ def save_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple[st
     too_long = oversize_feedback(version, entries)
     if too_long:
         raise ResultsIncomplete(too_long)
-    _lock_version(version)
-    db.session.refresh(assignment, ["state", "reviewer_id"])
+    _lock_for_review(assignment)
     _require_open(reviewer, assignment)
     _start_review(version, reviewer)
     review = _review_for(assignment)
@@ -139,7 +159,8 @@ def confirm_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple
     )
     if closed.rowcount != 1:
         raise ReviewError("This review was already confirmed or reassigned; nothing was changed.")
-    db.session.refresh(assignment)
+    set_committed_value(assignment, "state", AssignmentState.DONE)
+    set_committed_value(assignment, "closed_at", now)
     review.confirmed_at = now
     db.session.flush()
     audit.record(
@@ -149,7 +170,7 @@ def confirm_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple
         version=assignment.version.number,
         outcome=outcome(_results_of(review)).value,
     )
-    _decide_if_complete(assignment.version, actor=reviewer)
+    _decide_if_complete(assignment.version, actor=reviewer)  # the version is still locked from save_review
     route_to_freed(reviewer.id, actor=reviewer)
     return review
 
@@ -167,9 +188,16 @@ def _results_of(review: Review) -> dict[str, str | None]:
     return {r.part_key: r.result for r in review.results}
 
 
+_CONFIRMED = (
+    select(Review)
+    .where(Review.version_id == bindparam("version_id"), Review.confirmed_at.is_not(None))
+    .order_by(Review.id)
+    .options(joinedload(Review.results))
+)
+
+
 def confirmed_reviews(version: Version) -> list[Review]:
-    query = select(Review).where(Review.version_id == version.id, Review.confirmed_at.is_not(None)).order_by(Review.id)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_CONFIRMED, {"version_id": version.id}).unique())
 
 
 def deciding_review(version: Version) -> Review | None:
@@ -213,7 +241,7 @@ def agreed_parts(reviews: list[Review]) -> dict[str, tuple[str, str]]:
 
 
 def _decide_if_complete(version: Version, *, actor) -> None:
-    _lock_version(version)
+    """Decide the version if its last needed review was just confirmed. The caller holds the version's lock."""
     reviews = [r for r in confirmed_reviews(version) if not r.is_adjudication]
     if len(reviews) < routing.reviews_needed_for(version.submission_id):
         return
@@ -228,7 +256,7 @@ def _decide(version: Version, results: dict[str, str | None], *, actor) -> None:
     """Apply the outcome, release any review still open on the version, and tell the educator."""
     state = outcome(results)
     submission = version.submission
-    submissions.transition(submission, state, actor=actor)
+    submissions.transition(submission, state, actor=actor, version=version)
     issued = _issue_credential(version)
     for assignment in version_assignments(version):
         if assignment.is_open:

@@ -1,7 +1,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from portal.audit import utcnow
 from portal.catalog.models import Credential
@@ -10,8 +10,17 @@ from portal.permissions import can_review, require_reviewer, signed_in_user
 from portal.reviews import queue as reviewer_queue
 from portal.reviews import services
 from portal.reviews.changes import earlier_round
-from portal.reviews.forms import RESULT_CHOICES, DeclineForm, entries_from_form, make_results_form
-from portal.reviews.models import Assignment
+from portal.reviews.forms import (
+    DECLINE_NOTE_LABEL,
+    DECLINE_REASON_LABEL,
+    DECLINE_REASONS,
+    RESULT_CHOICES,
+    DeclineForm,
+    entries_from_form,
+    entries_from_review,
+    make_results_form,
+)
+from portal.reviews.models import Assignment, Review
 from portal.submissions.downloads import send_artifact
 from portal.submissions.forms import ConfirmForm
 from portal.submissions.models import Artifact, Submission, Version
@@ -20,18 +29,22 @@ from portal.templating import url_pattern
 bp = Blueprint("reviews", __name__, url_prefix="/review")
 
 
-# Everything the scoring page shows, in one query (plus one each for the review's results and the files).
-SCORING_PAGE = (
-    joinedload(Assignment.version).options(
-        joinedload(Version.submission).joinedload(Submission.credential).joinedload(Credential.stack),
-        selectinload(Version.artifacts),
-    ),
-    joinedload(Assignment.review),
+# Everything the scoring page shows, built once: one query (the review's results joined), plus one for the files.
+_SCORED = (
+    joinedload(Assignment.version).joinedload(Version.submission).joinedload(Submission.credential)
+    .joinedload(Credential.stack),
+    joinedload(Assignment.review).joinedload(Review.results),
 )
+SCORING_PAGE = select(Assignment).where(Assignment.id == bindparam("assignment_id")).options(
+    *_SCORED, joinedload(Assignment.version).selectinload(Version.artifacts)
+)
+# Saving needs no files: they load only if the page is shown again with problems.
+SCORING_POST = select(Assignment).where(Assignment.id == bindparam("assignment_id")).options(*_SCORED)
+PLAIN = select(Assignment).where(Assignment.id == bindparam("assignment_id"))
 
 
-def _load_assignment(assignment_id: int, *options) -> Assignment:
-    assignment = db.session.scalar(select(Assignment).where(Assignment.id == assignment_id).options(*options))
+def _load_assignment(assignment_id: int, query=PLAIN) -> Assignment:
+    assignment = db.session.execute(query, {"assignment_id": assignment_id}).unique().scalar_one_or_none()
     if assignment is None or not can_review(current_user, assignment):
         abort(404)
     return assignment
@@ -64,18 +77,21 @@ def availability():
 @bp.route("/assignments/<int:assignment_id>", methods=["GET", "POST"])
 @require_reviewer
 def score(assignment_id: int):
-    assignment = _load_assignment(assignment_id, *SCORING_PAGE)
+    if request.method == "GET":
+        assignment = _load_assignment(assignment_id, SCORING_PAGE)
+        return _score_page(assignment, entries_from_review(assignment.review))
+    assignment = _load_assignment(assignment_id, SCORING_POST)
     parts = assignment.version.requirements.parts
-    formdata = request.form if request.method == "POST" else None
-    form = make_results_form(parts, formdata=formdata, review=assignment.review)
-    if request.method == "POST" and form.validate_on_submit():
-        return _record(assignment, form, entries_from_form(form, parts))
-    return _score_page(assignment, form)
+    form = make_results_form(parts, formdata=request.form)
+    entries = entries_from_form(form, parts)
+    if form.validate_on_submit():
+        return _record(assignment, form, entries)
+    return _score_page(assignment, entries)
 
 
 def _record(assignment: Assignment, form, entries):
     """The scoring page's buttons: save for later, check (then ask to confirm), and the confirmation itself."""
-    action = form.action.data
+    action, assignment_id = form.action.data, assignment.id  # the id outlives the commit, which expires the row
     try:
         if action == "confirm":
             services.confirm_review(reviewer=signed_in_user(), assignment=assignment, entries=entries)
@@ -83,40 +99,41 @@ def _record(assignment: Assignment, form, entries):
             services.save_review(reviewer=signed_in_user(), assignment=assignment, entries=entries)
     except services.ResultsIncomplete as incomplete:
         db.session.commit()  # keep what the reviewer chose so far; only the confirmation is refused
-        return _score_page(assignment, form, problems=incomplete.problems)
+        return _score_page(assignment, entries, problems=incomplete.problems)
     except services.ReviewError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return redirect(url_for("reviews.score", assignment_id=assignment.id))
+        return redirect(url_for("reviews.score", assignment_id=assignment_id))
     db.session.commit()
     if action in ("check", "preview"):
-        return _ask_to_confirm(assignment, form, entries)
+        return _ask_to_confirm(assignment, entries)
     if action == "confirm":
         flash("Your review is recorded. Thank you.", "success")
         return redirect(url_for("reviews.queue"))
     flash("Saved. You can come back to this review later.", "success")
-    return redirect(url_for("reviews.score", assignment_id=assignment.id))
+    return redirect(url_for("reviews.score", assignment_id=assignment_id))
 
 
-def _ask_to_confirm(assignment: Assignment, form, entries):
+def _ask_to_confirm(assignment: Assignment, entries):
     """The confirmation step: the resulting decision and every result, then one button that confirms exactly
     these (they travel in hidden fields, so what is confirmed is what was shown)."""
     problems = services.check_results(assignment.version, entries)
     if problems:
-        return _score_page(assignment, form, problems=problems)
+        return _score_page(assignment, entries, problems=problems)
     outcome = services.outcome({key: result for key, (result, _) in entries.items()})
     return render_template(
-        "reviews/confirm.html", assignment=assignment, version=assignment.version, form=form, entries=entries,
-        outcome=outcome,
+        "reviews/confirm.html", assignment=assignment, version=assignment.version, entries=entries, outcome=outcome,
     )
 
 
-def _score_page(assignment: Assignment, form, problems=()):
+def _score_page(assignment: Assignment, entries: dict[str, tuple[str | None, str]], problems=()):
+    """The page with `entries` (part key -> the result and feedback to show) in its fields."""
     version = assignment.version
     page = render_template(
-        "reviews/score.html", assignment=assignment, version=version, form=form, problems=list(problems),
-        decline_form=DeclineForm(), blind=version.submission.credential.stack.blind_review,
-        result_choices=RESULT_CHOICES, earlier=earlier_round(version),
+        "reviews/score.html", assignment=assignment, version=version, entries=entries, problems=list(problems),
+        blind=version.submission.credential.stack.blind_review, result_choices=RESULT_CHOICES,
+        decline_reasons=DECLINE_REASONS, decline_labels=(DECLINE_REASON_LABEL, DECLINE_NOTE_LABEL),
+        earlier=earlier_round(version),
     )
     return page, (422 if problems else 200)
 

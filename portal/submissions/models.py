@@ -79,7 +79,9 @@ class Version(db.Model):
         CheckConstraint(
             "state IN ('draft', 'withdrawn') OR submitted_at IS NOT NULL", name="submitted_when_past_draft"
         ),
-        Index("ix_submission_versions_state", "state"),
+        # Versions of one state, oldest submitted first: routing reads the few oldest waiting versions in this
+        # order and stops, however many there are (the index of state alone made it read and sort them all).
+        Index("ix_submission_versions_state_submitted", "state", "submitted_at", "id"),
         # Progress reports read these columns of many versions: from the index alone, never from the rows,
         # whose large answers would otherwise be read along.
         Index("ix_submission_versions_progress", "submission_id", "number", "state", "submitted_at", "decided_at"),

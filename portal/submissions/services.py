@@ -7,6 +7,7 @@ from pathlib import Path
 from blinker import Namespace
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit
 from portal.audit import utcnow
@@ -66,10 +67,11 @@ class EditConflict(SubmissionError):
     version: Version
 
 
-def transition(submission: Submission, to: State, *, actor) -> Version:
+def transition(submission: Submission, to: State, *, actor, version: Version | None = None) -> Version:
     """Move the current version to state `to`, or refuse. The change is a conditional UPDATE, so of two
-    concurrent requests (two reviewers, two tabs) exactly one applies. Writes the audit entry."""
-    version = submission.current_version
+    concurrent requests (two reviewers, two tabs) exactly one applies. Writes the audit entry. `version`: the
+    current version, when the caller holds it already (reviewing does), so the others are not read."""
+    version = version or submission.current_version
     start = State(version.state)
     if (start, to) not in TRANSITIONS:
         raise TransitionNotAllowed(f"A {start.label.lower()} version cannot become {to.label.lower()}.")
@@ -93,9 +95,11 @@ def _apply_state(version: Version, start: State, to: State) -> None:
         update(Version).where(Version.id == version.id, Version.state == start.value).values(**values)
         .execution_options(synchronize_session=False)
     )
-    db.session.refresh(version)
     if result.rowcount != 1:
+        db.session.expire(version)  # read again on next use: someone else's change
         raise TransitionNotAllowed("This submission was changed by someone else a moment ago. Reload to see it.")
+    for name, value in values.items():  # what the UPDATE wrote, without reading the row (and its answers) again
+        set_committed_value(version, name, value)
     state_changed.send(version)
 
 
@@ -250,12 +254,13 @@ def lock_version(version: Version, *, skip_locked: bool = False) -> bool:
     here, so one waits for the other and then sees its outcome: a withdrawn version never gets an open
     assignment. (SQLite has one writer at a time anyway.) skip_locked: return False at once instead of waiting
     when another transaction holds the row."""
-    query = select(Version.id).where(Version.id == version.id)
+    query = select(Version.state).where(Version.id == version.id)
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=skip_locked)
-    if db.session.scalar(query) is None:
+    state = db.session.scalar(query)
+    if state is None:
         return False
-    db.session.refresh(version, ["state"])
+    set_committed_value(version, "state", state)  # read again under the lock, as a refresh would, in one query
     return True
 
 

@@ -5,6 +5,7 @@ import io
 from flask import current_app
 
 from portal.extensions import db
+from portal.reviews import changes
 from portal.reviews import services as reviews
 from portal.reviews.changes import earlier_round
 from portal.submissions import services as submissions
@@ -51,6 +52,17 @@ def test_earlier_round_has_results_and_word_changes_per_part(make_reviewer, subm
     assert "<del>" in diff
     assert plan.files_added == ["survey.pdf"] and plan.files_removed == []
     assert earlier.changes["overview"].is_unchanged
+
+
+def test_changes_between_two_frozen_versions_are_worked_out_once(make_reviewer, submit_plan, monkeypatch):
+    _reviewer, _submission, second = _not_yet_then_revised(make_reviewer, submit_plan)
+    calls = []
+    real = changes.part_changes
+    monkeypatch.setattr(changes, "part_changes", lambda *args: calls.append(args) or real(*args))
+    first_look, second_look = earlier_round(second), earlier_round(second)
+    assert len(calls) == len(second.requirements.parts)
+    assert second_look.changes == first_look.changes
+    assert second_look.changes["plan"].files_added == ["survey.pdf"]
 
 
 def test_first_version_has_no_earlier_round(make_reviewer, submit_plan):
