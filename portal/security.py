@@ -51,8 +51,11 @@ def _set_headers(response):
 
 def _is_signed_in() -> bool:
     # Never loads the user itself: during a database outage that would fail again, after the error page was made.
+    # Nor reads the user's columns: after the view's commit they are expired, and is_authenticated (is_active)
+    # would reload the user with one more query. A user was loaded only if the session was live and the
+    # account active, so "not anonymous" is the answer without the database.
     user = g.get("_login_user")
-    return user.is_authenticated if user is not None else bool(session.get("_user_id"))
+    return not user.is_anonymous if user is not None else bool(session.get("_user_id"))
 
 
 def _set_hsts(response):

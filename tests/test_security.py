@@ -2,6 +2,7 @@
 
 import pytest
 from flask import Flask
+from sqlalchemy import event
 
 from portal import create_app
 from portal.accounts.models import User
@@ -70,6 +71,23 @@ def test_signed_in_pages_are_not_cached(client, make_user, login_as):
     assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
     login_as(make_user())
     assert client.get("/my").headers["Cache-Control"] == "no-store"
+
+
+def test_no_store_after_a_commit_does_not_reload_the_user(app, client, make_user, login_as):
+    # The view commits, which expires the signed-in user; deciding the Cache-Control header must not read it again.
+    login_as(make_user(roles=("reviewer",)))
+    statements = []
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.post("/review/availability?pause=1")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 302
+    assert response.headers["Cache-Control"] == "no-store"
+    assert [s for s in statements if "FROM users" in s and "user_sessions" not in s] == []
 
 
 def test_trusted_hosts_refuse_other_hosts(app_config):
