@@ -46,9 +46,11 @@ def fixed_url(endpoint: str, **values) -> str:
     """url_for for the links every page repeats (the stylesheet, the header's and footer's links): built once per
     app and script root, then looked up. Only for arguments written in the template, never for data: each
     distinct call is kept for the life of the process."""
+    # A template passes its arguments in the order written, so they need no sorting to make the key.
+    key = (request.root_path, endpoint, *values.items()) if values else (request.root_path, endpoint)
     known = current_app.extensions.setdefault("fixed_urls", {})
-    key = (request.script_root, endpoint, *sorted(values.items()))
-    url = known.get(key)
-    if url is None:
+    try:
+        return known[key]
+    except KeyError:
         url = known[key] = url_for(endpoint, **values)
-    return url
+        return url

@@ -41,6 +41,7 @@ class User(UserMixin, db.Model):
     session_token = None
     session_seen_at = None  # when that session was last used (see accounts.services.load_session_user)
     unread_notices = None  # the unread notices when that session was loaded (for the Notices badge)
+    had_two_step_at_load = None  # whether two-step sign-in was set up when that session was loaded
 
     def get_id(self) -> str | None:
         return self.session_token

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import Select, bindparam, delete, func, or_, select, update
 
 from portal import audit, cache
-from portal.accounts.models import Organization, User, UserSession
+from portal.accounts.models import AuthenticatorApp, Organization, User, UserSession
 from portal.audit import utcnow
 from portal.extensions import db
 from portal.notifications.services import unread_count_column
@@ -180,11 +180,17 @@ def start_session(user: User) -> str:
     return token
 
 
-# One query for what every signed-in page needs: the session's last use, its user (with the organization, joined)
-# and the user's unread notices for the Notices badge. Built once. The session row itself is read as a column,
-# not as an ORM object: building that object cost every signed-in request more than the rest of the query.
+# One query for what every signed-in page needs: the session's last use, its user (with the organization, joined),
+# the user's unread notices for the Notices badge and whether two-step sign-in is set up (staff pages check it on
+# every request). Built once. The session row itself is read as a column, not as an ORM object: building that
+# object cost every signed-in request more than the rest of the query.
+_HAS_TWO_STEP = (
+    select(AuthenticatorApp.id)
+    .where(AuthenticatorApp.user_id == UserSession.user_id, AuthenticatorApp.confirmed_at.is_not(None))
+    .exists()
+)
 _SESSION_QUERY = (
-    select(User, UserSession.last_seen_at, unread_count_column(UserSession.user_id))
+    select(User, UserSession.last_seen_at, unread_count_column(UserSession.user_id), _HAS_TWO_STEP)
     .join(UserSession, UserSession.user_id == User.id)
     .where(UserSession.token_hash == bindparam("token_hash"), UserSession.expires_at > bindparam("now"))
 )
@@ -197,10 +203,11 @@ def load_session_user(token: str) -> User | None:
     found = db.session.execute(_SESSION_QUERY, {"token_hash": _token_hash(token), "now": now}).first()
     if found is None or not found[0].is_active:
         return None
-    user, last_seen_at, unread = found
+    user, last_seen_at, unread, has_two_step = found
     if last_seen_at + current_app.config["SESSION_IDLE"] <= now:
         raise SessionIdle
     user.session_token, user.session_seen_at, user.unread_notices = token, last_seen_at, unread
+    user.had_two_step_at_load = bool(has_two_step)
     return user
 
 

@@ -3,6 +3,7 @@
 A code is accepted for the current 30-second step or one step either side (clock drift), and only for a step
 later than the last one accepted, so a code seen over someone's shoulder cannot be used again."""
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -25,9 +26,14 @@ STEP_SECONDS = 30
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read off paper without doubt
 
 
-def required_roles() -> set[str]:
-    raw = current_app.config.get("TWO_FACTOR_REQUIRED_ROLES") or ""
-    return {role.strip().lower() for role in raw.split(",") if role.strip()}
+def required_roles() -> frozenset[str]:
+    return _parse_roles(current_app.config.get("TWO_FACTOR_REQUIRED_ROLES") or "")
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_roles(raw: str) -> frozenset[str]:
+    # Asked on every staff and review page: parse each setting once.
+    return frozenset(role.strip().lower() for role in raw.split(",") if role.strip())
 
 
 def confirmed_app(user: User) -> AuthenticatorApp | None:
@@ -47,6 +53,16 @@ def is_required(user: User) -> bool:
 def must_enrol(user: User) -> bool:
     """True for a person whose role requires two-step sign-in and who has not set it up yet."""
     return is_required(user) and not is_enrolled(user)
+
+
+def must_enrol_before_this_page(user: User) -> bool:
+    """must_enrol for the page about to be served: reads whether two-step sign-in is set up from the session
+    query (accounts.services.load_session_user) instead of asking the database again. Only for the start of a
+    request: an app confirmed later in the same request is not seen."""
+    if not is_required(user):
+        return False
+    known = user.had_two_step_at_load
+    return not (known if known is not None else is_enrolled(user))
 
 
 # --- setting up --------------------------------------------------------------------------------------------

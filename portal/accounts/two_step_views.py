@@ -156,7 +156,7 @@ def require_two_step_set_up():
     # The page is checked first: static files and public pages must not load the user (nor need the database).
     if not _is_protected_page() or not current_user.is_authenticated:
         return None
-    if not two_factor.must_enrol(signed_in_user()):
+    if not two_factor.must_enrol_before_this_page(signed_in_user()):
         return None
     flash("Your role requires two-step sign-in. Set up an authenticator app to open that page.", "info")
     return redirect(url_for("two_step.setup", next=request.full_path.rstrip("?") if request.method == "GET" else ""))

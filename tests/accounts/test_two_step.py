@@ -6,7 +6,7 @@ import time
 
 import pyotp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from portal.accounts import services as accounts
 from portal.accounts import two_factor
@@ -148,6 +148,24 @@ def test_required_role_must_set_up_before_staff_pages(app, client, make_user):
     done = client.post("/account/two-step", data={"code": pyotp.TOTP(secret).now(), "next": "/staff/people"})
     assert 'href="/staff/people"' in done.get_data(as_text=True)
     assert client.get("/staff/people").status_code == 200
+
+
+def test_staff_page_checks_the_set_up_with_the_session_not_again(app, client, make_user, login_as):
+    app.config["TWO_FACTOR_REQUIRED_ROLES"] = "staff"
+    staff = make_user(roles=("staff",))
+    enrol(staff)
+    login_as(staff)
+    client.get("/staff/people")
+    statements = []
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get("/staff/people").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert [s for s in statements if s.lstrip().startswith("SELECT authenticator_apps")] == []
 
 
 def test_roles_not_listed_are_not_asked(app, client, make_user):
