@@ -95,18 +95,27 @@ _ROW = """
             """
 
 
+class _Escaped(dict):
+    """text -> its escaped HTML, each distinct text escaped once: a page repeats its credentials, organizations,
+    cohorts and reviewers on many rows."""
+
+    def __missing__(self, text: str) -> str:
+        self[text] = html = str(escape(text))
+        return html
+
+
 def table_html(rows: list[SubmissionRow], *, cohorts: dict[int, list[str]], href: str) -> Markup:
     """The page's table rows, escaped. `href` is the submission page's URL with {} for the id, built once per
     page."""
-    html, href = [], str(escape(href))
+    html, href, e = [], str(escape(href)), _Escaped()
     for row in rows:
         s = row.listing
         html.append(_ROW.format(
-            id=s.id, href=href.format(s.id), educator=escape(s.educator), email=escape(s.email),
-            organization=escape(s.organization or "—"), cohorts=escape(", ".join(cohorts.get(s.educator_id, ("—",)))),
-            credential=escape(s.credential), state=escape(s.state), state_label=STATE_LABELS[s.state],
+            id=s.id, href=href.format(s.id), educator=e[s.educator], email=e[s.email],
+            organization=e[s.organization or "—"], cohorts=e[", ".join(cohorts.get(s.educator_id, ("—",)))],
+            credential=e[s.credential], state=e[s.state], state_label=STATE_LABELS[s.state],
             flags="".join(f'<span class="tag">{flag}</span> ' for flag in row.flags) or "—", number=s.number,
-            reviewers=escape(row.reviewer_summary), due=f"{row.due_at:%d %b %Y}" if row.due_at else "—",
+            reviewers=e[row.reviewer_summary], due=f"{row.due_at:%d %b %Y}" if row.due_at else "—",
             done=row.reviews_done, needed=row.reviews_needed,
         ))
     return Markup("".join(html))
