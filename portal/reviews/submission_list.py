@@ -74,27 +74,6 @@ class SubmissionRow(NamedTuple):
         return STATE_LABELS[self.listing.state]
 
 
-# One row of the page's table (templates/reviews/staff/submissions.html prints the rows as they are). Written
-# here with str.format rather than as a Jinja loop: the template's lookup and escape per cell cost more than the
-# rest of the page. Every value from the database goes through escape(); the others are numbers, dates, the
-# state's code and label, and the fixed flag labels.
-_ROW = """
-              <tr id="submission-{id}">
-                <td><a href="{href}">{id}</a></td>
-                <td>{educator}<br><span class="meta">{email}</span></td>
-                <td>{organization}</td>
-                <td>{cohorts}</td>
-                <td>{credential}</td>
-                <td><span class="state state-{state}">{state_label}</span></td>
-                <td class="flags">{flags}</td>
-                <td>{number}</td>
-                <td>{reviewers}</td>
-                <td>{due}</td>
-                <td>{done} of {needed}</td>
-              </tr>
-            """
-
-
 class _Escaped(dict):
     """text -> its escaped HTML, each distinct text escaped once: a page repeats its credentials, organizations,
     cohorts and reviewers on many rows."""
@@ -105,19 +84,32 @@ class _Escaped(dict):
 
 
 def table_html(rows: list[SubmissionRow], *, cohorts: dict[int, list[str]], href: str) -> Markup:
-    """The page's table rows, escaped. `href` is the submission page's URL with {} for the id, built once per
-    page."""
+    """The page's table rows, as templates/reviews/staff/submissions.html prints them. `href` is the submission
+    page's URL with {} for the id, built once per page.
+
+    Written here as one f-string a row rather than as a Jinja loop: the template's lookup and escape per cell
+    cost more than the rest of the page. Every text from the database goes through the escaper; the rest are
+    numbers, dates, the state's code and label, and the fixed flag labels."""
     html, href, e = [], str(escape(href)), _Escaped()
     for row in rows:
         s = row.listing
-        html.append(_ROW.format(
-            id=s.id, href=href.format(s.id), educator=e[s.educator], email=e[s.email],
-            organization=e[s.organization or "—"], cohorts=e[", ".join(cohorts.get(s.educator_id, ("—",)))],
-            credential=e[s.credential], state=e[s.state], state_label=STATE_LABELS[s.state],
-            flags="".join(f'<span class="tag">{flag}</span> ' for flag in row.flags) or "—", number=s.number,
-            reviewers=e[row.reviewer_summary], due=f"{row.due_at:%d %b %Y}" if row.due_at else "—",
-            done=row.reviews_done, needed=row.reviews_needed,
-        ))
+        flags = "".join(f'<span class="tag">{flag}</span> ' for flag in row.flags) or "—"
+        due = f"{row.due_at:%d %b %Y}" if row.due_at else "—"
+        html.append(f"""
+              <tr id="submission-{s.id}">
+                <td><a href="{href.format(s.id)}">{s.id}</a></td>
+                <td>{e[s.educator]}<br><span class="meta">{e[s.email]}</span></td>
+                <td>{e[s.organization or "—"]}</td>
+                <td>{e[", ".join(cohorts.get(s.educator_id, ("—",)))]}</td>
+                <td>{e[s.credential]}</td>
+                <td><span class="state state-{e[s.state]}">{STATE_LABELS[s.state]}</span></td>
+                <td class="flags">{flags}</td>
+                <td>{s.number}</td>
+                <td>{e[row.reviewer_summary]}</td>
+                <td>{due}</td>
+                <td>{row.reviews_done} of {row.reviews_needed}</td>
+              </tr>
+            """)
     return Markup("".join(html))
 
 
@@ -308,26 +300,24 @@ def submission_rows(listings: list[Row], *, now: datetime, coaching_after: int) 
             due[version_id].append(due_at)
     reviews = _confirmed_results(version_ids, [s.version_id for s in listings if s.state == State.IN_REVIEW])
     rows = []
+    no_reviews: dict = {}
     for listing in listings:
-        version_id = listing.version_id
+        version_id, state = listing.version_id, listing.state
         needed = routing.reviews_needed_for(listing.id)
-        confirmed = list(reviews[version_id].values()) if version_id in reviews else []
-        held, due_dates = holders.get(version_id, []), due.get(version_id, [])
-        rows.append(
-            SubmissionRow(
-                listing=listing,
-                reviewers=held,
-                due_at=min(due_dates, default=None),
-                reviews_done=sum(not is_adjudication for is_adjudication, _ in confirmed),
-                reviews_needed=needed,
-                is_waiting=listing.state in WAITING_STATES and len(held) < needed,
-                is_overdue=any(d < now for d in due_dates),
-                needs_adjudication=listing.state == State.IN_REVIEW and reviews_disagree(confirmed),
-                needs_coaching=(listing.not_yet_count or 0) >= coaching_after,
-                released=let_go.get((version_id, AssignmentState.RELEASED), []),
-                declined=let_go.get((version_id, AssignmentState.DECLINED), []),
-            )
-        )
+        confirmed = reviews.get(version_id, no_reviews)
+        held, due_dates = holders.get(version_id, []), due.get(version_id)
+        due_at = min(due_dates) if due_dates else None
+        rows.append(SubmissionRow(
+            listing, held, due_at,
+            sum(not is_adjudication for is_adjudication, _ in confirmed.values()) if confirmed else 0,
+            needed,
+            state in WAITING_STATES and len(held) < needed,
+            due_at is not None and due_at < now,  # the earliest due date is past
+            state == State.IN_REVIEW and reviews_disagree(list(confirmed.values())),
+            (listing.not_yet_count or 0) >= coaching_after,
+            let_go.get((version_id, AssignmentState.RELEASED), []),
+            let_go.get((version_id, AssignmentState.DECLINED), []),
+        ))
     return rows
 
 
