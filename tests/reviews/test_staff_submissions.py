@@ -499,3 +499,10 @@ def test_csv_export_names_withdrawn_work(client, staff, make_submission):
 def test_csv_export_is_staff_only(client, make_user, login_as):
     login_as(make_user())
     assert client.get("/staff/submissions.csv").status_code in (403, 404)
+
+
+def test_listing_tuple_names_the_listing_query_columns():
+    """submission_rows reads the listing's rows into the Listing named tuple by position."""
+    from portal.reviews import submission_list
+
+    assert tuple(submission_list._LISTING.selected_columns.keys()) == submission_list.Listing._fields
