@@ -287,9 +287,8 @@ _ASSIGNMENTS = (
 # Part results matter only where reviews may disagree (versions in review); other versions' reviews are counted.
 _CONFIRMED_RESULTS = (
     select(Review.version_id, Review.id, Review.is_adjudication, PartResult.part_key, PartResult.result)
-    .outerjoin(PartResult, and_(
-        PartResult.review_id == Review.id, Review.version_id.in_(bindparam("in_review_ids", expanding=True))
-    ))
+    .join(Version, Version.id == Review.version_id)
+    .outerjoin(PartResult, and_(PartResult.review_id == Review.id, Version.state == State.IN_REVIEW))
     .where(Review.version_id.in_(bindparam("version_ids", expanding=True)), Review.confirmed_at.is_not(None))
     .order_by(Review.id)
 )
@@ -317,7 +316,7 @@ def submission_rows(listings: list[Row], *, now: datetime, coaching_after: int) 
         holders[version_id].append(name)
         if state == AssignmentState.OPEN:
             due[version_id].append(due_at)
-    reviews = _confirmed_results(version_ids, [s.version_id for s in listings if s.state == State.IN_REVIEW])
+    reviews = _confirmed_results(version_ids)
     rows = []
     no_reviews: dict = {}
     for listing in listings:
@@ -340,13 +339,12 @@ def submission_rows(listings: list[Row], *, now: datetime, coaching_after: int) 
     return rows
 
 
-def _confirmed_results(version_ids, in_review_ids) -> dict[int, dict[int, tuple[bool, dict]]]:
+def _confirmed_results(version_ids) -> dict[int, dict[int, tuple[bool, dict]]]:
     """version -> review -> (is_adjudication, {part: result}) for confirmed reviews, in one query; the results
     are read for the versions in review only (elsewhere the dict is empty: nothing there can need adjudication)."""
     found: dict[int, dict[int, tuple[bool, dict]]] = defaultdict(dict)
-    for version_id, review_id, is_adjudication, part_key, result in _plain(
-        _CONFIRMED_RESULTS, {"version_ids": version_ids, "in_review_ids": in_review_ids}
-    ).all():
+    rows = _plain(_CONFIRMED_RESULTS, {"version_ids": version_ids}).all()
+    for version_id, review_id, is_adjudication, part_key, result in rows:
         _, results = found[version_id].setdefault(review_id, (is_adjudication, {}))
         if part_key is not None:
             results[part_key] = result
