@@ -27,7 +27,8 @@ class OptionList:
     def render(self, selected: str | None) -> Markup:
         """Every option, the one whose value is `selected` (if any) marked so, as WTForms marks it."""
         tags = self._tags.get(selected)
-        return self.html if tags is None else self.html.replace(*tags, 1)
+        # str.replace on markup and tags that are all escaped already (Markup.replace would escape them again).
+        return self.html if tags is None else Markup(str.replace(self.html, *tags, 1))
 
 
 class ListedSelect:
@@ -37,7 +38,8 @@ class ListedSelect:
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
         attributes = html_params(name=field.name, **kwargs)
-        return Markup("<select {}>{}</select>").format(attributes, field.options.render(field.data))
+        # Both parts are escaped markup already: an f-string joins them without Markup.format's escaping pass.
+        return Markup(f"<select {attributes}>{field.options.render(field.data)}</select>")
 
 
 class ListedSelectField(SelectField):
