@@ -2,6 +2,8 @@
 WTForms builds, escapes and checks every <option> on every request, which on a filter bar of thirty-odd options
 costs more than the rest of the form. The HTML is the same as WTForms' own Select widget writes."""
 
+from functools import lru_cache
+
 from markupsafe import Markup
 from wtforms import SelectField
 from wtforms.validators import ValidationError
@@ -27,7 +29,8 @@ class OptionList:
     def render(self, selected: str | None) -> Markup:
         """Every option, the one whose value is `selected` (if any) marked so, as WTForms marks it."""
         tags = self._tags.get(selected)
-        return self.html if tags is None else self.html.replace(*tags, 1)
+        # str.replace on markup and tags that are all escaped already (Markup.replace would escape them again).
+        return self.html if tags is None else Markup(str.replace(self.html, *tags, 1))
 
 
 class ListedSelect:
@@ -36,8 +39,16 @@ class ListedSelect:
 
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
-        attributes = html_params(name=field.name, **kwargs)
-        return Markup("<select {}>{}</select>").format(attributes, field.options.render(field.data))
+        attributes = _attributes(tuple(sorted({"name": field.name, **kwargs}.items())))
+        # Both parts are escaped markup already: an f-string joins them without Markup.format's escaping pass.
+        return Markup(f"<select {attributes}>{field.options.render(field.data)}</select>")
+
+
+@lru_cache(maxsize=256)
+def _attributes(items: tuple) -> Markup:
+    """html_params, kept: a form's selects write the same few names, ids and aria attributes on every request,
+    and html_params formats each through Markup.format."""
+    return html_params(**dict(items))
 
 
 class ListedSelectField(SelectField):

@@ -1,9 +1,10 @@
 """A reviewer's queue: their open assignments, soonest due first, and the last ones closed, each row as the page
-prints it. Plain columns from statements built once, three queries whatever the number of rows."""
+prints it (HTML, escaped). Plain columns from statements built once, three queries whatever the number of rows."""
 
 from datetime import datetime
 from typing import NamedTuple
 
+from markupsafe import Markup, escape
 from sqlalchemy import bindparam, exists, select
 
 from portal.catalog.models import Credential
@@ -14,23 +15,13 @@ from portal.submissions.models import State, Submission, Version
 RECENT = 10
 
 
-class OpenRow(NamedTuple):
-    href: str
-    submission_id: int
-    number: int
-    credential: str
-    due_at: str  # ISO 8601 in UTC, for <time datetime>
-    due: str
-    is_overdue: bool
-    progress: str
+class Listed(NamedTuple):
+    """Rows as templates/reviews/queue.html prints them: written here, an f-string a row, rather than looked up and
+    escaped cell by cell in a Jinja loop. Texts from the database are escaped; the rest are numbers, dates and
+    fixed words."""
 
-
-class ClosedRow(NamedTuple):
-    href: str
-    submission_id: int
-    number: int
-    credential: str
-    outcome: str
+    count: int
+    html: Markup
 
 
 class Availability(NamedTuple):
@@ -70,20 +61,31 @@ def _rows(statement, reviewer_id: int):
     return db.session.connection().execute(statement, {"reviewer_id": reviewer_id})
 
 
-def open_rows(reviewer_id: int, *, now: datetime, href: str) -> list[OpenRow]:
-    """`href` is the scoring page's URL with {} for the assignment id, built once per page."""
-    return [
-        OpenRow(href.format(id), submission_id, number, credential, f"{due_at.isoformat()}Z", f"{due_at:%d %b %Y}",
-                due_at < now, "In progress" if started else "Not started")
-        for id, submission_id, number, credential, due_at, started in _rows(_OPEN, reviewer_id)
-    ]
+def open_rows(reviewer_id: int, *, now: datetime, href: str) -> Listed:
+    """The table's rows. `href` is the scoring page's URL with {} for the assignment id, built once per page."""
+    href, rows = str(escape(href)), []
+    for id, submission_id, number, credential, due_at, started in _rows(_OPEN, reviewer_id):
+        overdue = ' <span class="state state-not_yet">Overdue</span>' if due_at < now else ""
+        rows.append(f"""
+          <tr>
+            <th scope="row"><a href="{href.format(id)}">Submission {submission_id}, version {number}</a></th>
+            <td>{escape(credential)}</td>
+            <td><time datetime="{due_at.isoformat()}Z">{due_at:%d %b %Y}</time>{overdue}</td>
+            <td>{"In progress" if started else "Not started"}</td>
+          </tr>
+        """)
+    return Listed(len(rows), Markup("".join(rows)))
 
 
-def closed_rows(reviewer_id: int, *, href: str) -> list[ClosedRow]:
-    return [
-        ClosedRow(href.format(id), submission_id, number, credential, _outcome(state, version_state))
-        for id, submission_id, number, credential, state, version_state in _rows(_CLOSED, reviewer_id)
-    ]
+def closed_rows(reviewer_id: int, *, href: str) -> Listed:
+    """The list's items, the last closed first."""
+    href, rows = str(escape(href)), []
+    for id, submission_id, number, credential, state, version_state in _rows(_CLOSED, reviewer_id):
+        rows.append(f"""
+        <li><a href="{href.format(id)}">Submission {submission_id}, version {number}</a> — {escape(credential)}: \
+{escape(_outcome(state, version_state))}</li>
+      """)
+    return Listed(len(rows), Markup("".join(rows)))
 
 
 def _outcome(state: str, version_state: str) -> str:

@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import DateTime, Integer, bindparam, func, or_, select, tuple_, union_all, update
@@ -81,9 +82,14 @@ def choose(candidates, *, author_id, author_organization_id, excluded=frozenset(
 
 def is_double_scored(submission_id: int) -> bool:
     """Deterministic per submission, so every version of it is treated alike and reruns agree."""
-    share = float(current_app.config["CALIBRATION_SHARE"])
+    return _calibration_draw(submission_id) < float(current_app.config["CALIBRATION_SHARE"]) * 10_000
+
+
+@lru_cache(maxsize=65_536)
+def _calibration_draw(submission_id: int) -> int:
+    """The submission's fixed number in 0..9999 (kept: the staff list asks it for every row of every page)."""
     digest = hashlib.sha256(f"calibration:{submission_id}".encode()).hexdigest()
-    return int(digest[:8], 16) % 10_000 < share * 10_000
+    return int(digest[:8], 16) % 10_000
 
 
 def reviews_needed_for(submission_id: int) -> int:

@@ -71,7 +71,7 @@ def submissions():
     )
     coaching_after = current_app.config["COACHING_AFTER_NOT_YET"]
     rows = submission_list.submission_rows(page.rows, now=now, coaching_after=coaching_after)
-    table = submission_list.shown_rows(
+    table = submission_list.table_html(
         rows, cohorts=cohort_names_by_member({listing.educator_id for listing in page.rows}),
         href=url_pattern(".submission", "submission_id"),
     )

@@ -68,3 +68,18 @@ def test_released_work_says_who_released_it():
     assert queue._outcome(AssignmentState.RELEASED, State.IN_REVIEW) == "released: reassigned by staff"
     assert queue._outcome(AssignmentState.DONE, State.EARNED) == "confirmed"
     assert queue._outcome(AssignmentState.DECLINED, State.SUBMITTED) == "declined"
+
+
+def test_queue_rows_escape_the_credential_title(client, login_as, make_reviewer, submit_plan):
+    """The rows are written in Python (queue.open_rows, queue.closed_rows), not by Jinja: texts stay escaped."""
+    rita = make_reviewer(name="Rita Reviewer", capacity=10)
+    open_one, declined = submit_plan(), submit_plan()
+    reviews.decline(reviewer=rita, assignment=assignment_of(declined.current_version, rita), reason="No time.")
+    open_one.credential.title = "Plan <b>&</b> act"
+    db.session.commit()
+    login_as(rita)
+
+    page = client.get("/review").get_data(as_text=True)
+
+    assert "<b>" not in page
+    assert page.count("Plan &lt;b&gt;&amp;&lt;/b&gt; act") == 2  # the open row and the declined item

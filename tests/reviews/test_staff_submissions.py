@@ -499,3 +499,31 @@ def test_csv_export_names_withdrawn_work(client, staff, make_submission):
 def test_csv_export_is_staff_only(client, make_user, login_as):
     login_as(make_user())
     assert client.get("/staff/submissions.csv").status_code in (403, 404)
+
+
+def test_listing_tuple_names_the_listing_query_columns():
+    """submission_rows reads the listing's rows into the Listing named tuple by position."""
+    from portal.reviews import submission_list
+
+    assert tuple(submission_list._LISTING.selected_columns.keys()) == submission_list.Listing._fields
+
+
+def test_list_rows_escape_every_text_from_the_database(client, staff, make_user, make_reviewer, make_submission):
+    """The rows are written in Python (submission_list.table_html), not by Jinja: each text is still escaped."""
+    educator = make_user(name="Ed <b>Bold</b>", organization='Org "Q" & <i>Co</i>')
+    submission = make_submission(educator=educator, state=State.SUBMITTED)
+    give(submission.current_version, make_reviewer(name="Rev <script>x</script>"))
+    cohort = Cohort(name="<em>Cohort</em>", stack_id=submission.credential.stack_id)
+    db.session.add(cohort)
+    db.session.flush()
+    db.session.add(Membership(cohort_id=cohort.id, user_id=educator.id))
+    db.session.commit()
+
+    page = client.get("/staff/submissions").get_data(as_text=True)
+    row = re.search(rf'<tr id="submission-{submission.id}">(.*?)</tr>', page, flags=re.S).group(1)
+
+    for markup in ("<b>", "<i>", "<script>", "<em>", '"Q"'):
+        assert markup not in row
+    for escaped in ("Ed &lt;b&gt;Bold&lt;/b&gt;", "Org &#34;Q&#34; &amp; &lt;i&gt;Co&lt;/i&gt;",
+                    "Rev &lt;script&gt;x&lt;/script&gt;", "&lt;em&gt;Cohort&lt;/em&gt;"):
+        assert escaped in row
