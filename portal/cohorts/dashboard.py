@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select, true
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Organization, User
 from portal.badges.models import IssuedCredential, Kind
@@ -39,10 +39,8 @@ MILESTONE_STATUSES = ("met", "on_track", "behind", "not_started")
 MILESTONE_LABELS = {"met": "Met", "on_track": "On track", "behind": "Behind", "not_started": "Not started"}
 BEHIND_LIST_LIMIT = 20
 TOP_PARTS = 10
-# Loader options: the cohort with what a request shows of it besides the cached figures (its credentials), and
-# the cohort with everything the figures show of it (credentials with their requirements for the part titles,
-# milestones with their credentials), each in the one query that loads it.
-PAGE_LOAD = (joinedload(Cohort.credentials), lazyload(Cohort.milestones))
+# Loader options: the cohort with everything the figures show of it (credentials with their requirements for the
+# part titles, milestones with their credentials), in the one query that loads it.
 COHORT_LOAD = (
     joinedload(Cohort.credentials).joinedload(Credential.requirement_versions),
     joinedload(Cohort.milestones).joinedload(Milestone.credentials),
@@ -144,11 +142,11 @@ def cached_figures(cohort: Cohort, today: date) -> Figures:
     return FIGURES.get((cohort.id, today), lambda: figures(cohort, today), scope=cohort.id)
 
 
-def load_for_figures(cohort_id: int) -> Cohort:
-    """The cohort again (one query), with everything the figures show of it: COHORT_LOAD."""
+def load_for_figures(cohort_id: int) -> Cohort | None:
+    """The cohort (one query) with everything the figures show of it: COHORT_LOAD. None: there is none."""
     return db.session.scalars(
         select(Cohort).where(Cohort.id == cohort_id).options(*COHORT_LOAD).execution_options(populate_existing=True)
-    ).unique().one()
+    ).unique().one_or_none()
 
 
 def figures(cohort: Cohort, today: date) -> Figures:

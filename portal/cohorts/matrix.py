@@ -5,7 +5,7 @@ cutting into pages all happen in SQL over the cohort's members, so a request rea
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import Integer, and_, bindparam, case, func, literal, select
 from sqlalchemy.sql import Select
 
@@ -60,11 +60,6 @@ class MatrixRow:
     earned: int
     cells: list[Cell] = field(default_factory=list)
 
-    @property
-    def cells_html(self) -> Markup:
-        """The row's credential cells, each the HTML written once for its state."""
-        return Markup("".join([CELL_HTML[cell.state] for cell in self.cells]))  # noqa: S704 -- escaped in CELL_HTML
-
 
 @dataclass
 class Page:
@@ -109,9 +104,9 @@ class _Shape:
     paged: bool
 
     @classmethod
-    def of(cls, cohort: Cohort, query: MatrixQuery, paged: bool) -> "_Shape":
+    def of(cls, credentials: int, query: MatrixQuery, paged: bool) -> "_Shape":
         state = query.state if query.state in (None, NOT_STARTED) else "state"
-        return cls(len(cohort.credentials), state, bool(query.credential_id), bool(query.organization_id),
+        return cls(credentials, state, bool(query.credential_id), bool(query.organization_id),
                    query.sort if query.sort in SORTS else "name", query.descending, paged)
 
     @property
@@ -217,15 +212,24 @@ def _statement(shape: _Shape) -> Select:
     )
 
 
+def _fetch(cohort_id: int, credential_ids, query: MatrixQuery, page: int | None,
+           per_page: int) -> tuple[list, int, int]:
+    """(rows as the database gives them, total, first): each row is the member's id, name, email, organization,
+    role, credentials earned, total, first, then the state and version number of each credential in order."""
+    parameters = {
+        "cohort_id": cohort_id, "organization_id": query.organization_id, "credential_id": query.credential_id,
+        "state": query.state, "wanted": (max(page or 1, 1) - 1) * per_page, "per_page": per_page,
+        **{f"credential_{n}": i for n, i in enumerate(credential_ids)},
+    }
+    statement = _statement(_Shape.of(len(credential_ids), query, page is not None))
+    found = db.session.execute(statement, parameters).all()
+    total, first = (int(found[0][6]), int(found[0][7])) if found else (0, 0)
+    return found, total, first
+
+
 def _read(cohort: Cohort, query: MatrixQuery, page: int | None, per_page: int) -> tuple[list[MatrixRow], int, int]:
     """(rows, total, first)"""
-    ids = [c.id for c in cohort.credentials]
-    parameters = {
-        "cohort_id": cohort.id, "organization_id": query.organization_id, "credential_id": query.credential_id,
-        "state": query.state, "wanted": (max(page or 1, 1) - 1) * per_page, "per_page": per_page,
-        **{f"credential_{n}": i for n, i in enumerate(ids)},
-    }
-    found = db.session.execute(_statement(_Shape.of(cohort, query, page is not None)), parameters).all()
+    found, total, first = _fetch(cohort.id, [c.id for c in cohort.credentials], query, page, per_page)
     rows = [
         MatrixRow(user_id, name, email, organization, role, int(earned), [
             Cell(state, None, number) if state else NOT_STARTED_CELL
@@ -233,13 +237,29 @@ def _read(cohort: Cohort, query: MatrixQuery, page: int | None, per_page: int) -
         ])
         for user_id, name, email, organization, role, earned, _total, _first, *cells in found
     ]
-    total, first = (int(found[0][6]), int(found[0][7])) if found else (0, 0)
     return rows, total, first
 
 
 def matrix_page(cohort: Cohort, query: MatrixQuery, page: int = 1, per_page: int = PER_PAGE) -> Page:
     """One query: the page's members with their cells, and how many match."""
     rows, total, first = _read(cohort, query, page, per_page)
+    return Page(rows, first // per_page + 1, per_page, total)
+
+
+def matrix_page_html(cohort_id: int, credential_ids, query: MatrixQuery, page: int, educator_url: str,
+                     per_page: int = PER_PAGE) -> Page:
+    """matrix_page for the dashboard, each row its finished HTML (escaped here): the page's template writes them
+    out in one loop instead of looking up and escaping every value of every row itself."""
+    found, total, first = _fetch(cohort_id, credential_ids, query, page, per_page)
+    cell, educator_url = CELL_HTML.__getitem__, escape(educator_url)
+    rows = [
+        Markup(  # noqa: S704 -- every value escaped here, the cells in CELL_HTML
+            f'<tr><th scope="row"><a href="{educator_url}{user_id}">{escape(name)}</a></th>'
+            f'<td>{escape(organization or "—")}</td><td>{escape(role or "—")}</td><td>{int(earned)}</td>'
+            + "".join([cell(state or NOT_STARTED) for state in cells[::2]]) + "</tr>"
+        )
+        for user_id, name, _email, organization, role, earned, _total, _first, *cells in found
+    ]
     return Page(rows, first // per_page + 1, per_page, total)
 
 
