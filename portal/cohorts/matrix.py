@@ -222,7 +222,8 @@ def _fetch(cohort_id: int, credential_ids, query: MatrixQuery, page: int | None,
         **{f"credential_{n}": i for n, i in enumerate(credential_ids)},
     }
     statement = _statement(_Shape.of(len(credential_ids), query, page is not None))
-    found = db.session.execute(statement, parameters).all()
+    # On the session's connection (its transaction): plain columns need none of the ORM's work on the result.
+    found = db.session.connection().execute(statement, parameters).all()
     total, first = (int(found[0][6]), int(found[0][7])) if found else (0, 0)
     return found, total, first
 
