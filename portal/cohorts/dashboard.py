@@ -135,6 +135,8 @@ class Figures:
     parts: list[tuple[int, str, int, int]]  # (credential id, part key, not yet, judged)
     issued: IssuedFigures
     organizations: list[tuple[int, str]]  # (id, name) of the members' organizations, in name order
+    # (user id, name, organization name or "", role) of every member, in the member table's first order (name, id)
+    roster: tuple[tuple[int, str, str, str], ...] = ()
 
 
 def cached_figures(cohort: Cohort, today: date) -> Figures:
@@ -153,8 +155,8 @@ def figures(cohort: Cohort, today: date) -> Figures:
     """Three queries: the totals with the credentials issued and the states per credential, the parts most
     often "Not yet", and every member's states for the milestones and the organizations."""
     totals, issued, standing = _totals_and_standing(cohort)
-    milestones, organizations = _milestones_and_organizations(cohort, today)
-    return Figures(totals, standing, milestones, _parts(cohort.id), issued, organizations)
+    milestones, organizations, roster = _milestones_and_organizations(cohort, today)
+    return Figures(totals, standing, milestones, _parts(cohort.id), issued, organizations, roster)
 
 
 def summarize(cohort: Cohort, today: date) -> Summary:
@@ -262,12 +264,13 @@ def _totals_and_standing(cohort: Cohort) -> tuple[queries.GroupFigures, IssuedFi
 
 def _milestones_and_organizations(cohort: Cohort, today: date):
     """Each member's status on each milestone, by the rule of the educators' own page (milestone_status), and
-    the organizations of the members in the database's order of their names: one query of every member's
-    states."""
+    the organizations of the members in the database's order of their names, and the members in the order of
+    their names (the member table's first order): one query of every member's states."""
     c = queries.cells([cohort.id])
     rows = db.session.execute(
         select(User.id, User.name, Organization.id, Organization.name,
-               func.dense_rank().over(order_by=Organization.name), c.c.credential_id, c.c.state)
+               func.dense_rank().over(order_by=Organization.name), c.c.credential_id, c.c.state,
+               Membership.district_role)
         .select_from(Membership)
         .join(User, User.id == Membership.user_id)
         .outerjoin(Organization, Organization.id == User.organization_id)
@@ -276,13 +279,15 @@ def _milestones_and_organizations(cohort: Cohort, today: date):
         .order_by(User.name, User.id)
     )
     people: dict[int, tuple[str, dict[int, str]]] = {}  # in name order
+    roster: dict[int, tuple[int, str, str, str]] = {}
     organizations: dict[tuple[int, str], int] = {}
-    for user_id, name, org_id, org, rank, credential_id, state in rows:
+    for user_id, name, org_id, org, rank, credential_id, state, role in rows:
         people.setdefault(user_id, (name, {}))[1][credential_id] = state
+        roster.setdefault(user_id, (user_id, name, org or "", role))
         if org_id is not None:
             organizations[(org_id, org)] = rank
     milestones = {m.id: _milestone(cohort, m, today, people) for m in cohort.milestones}
-    return milestones, sorted(organizations, key=organizations.get)
+    return milestones, sorted(organizations, key=organizations.get), tuple(roster.values())
 
 
 def _milestone(cohort: Cohort, milestone: Milestone, today: date, people) -> tuple[dict[str, int], list]:

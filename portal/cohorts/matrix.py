@@ -252,8 +252,12 @@ def matrix_page_html(cohort_id: int, credential_ids, query: MatrixQuery, page: i
     """matrix_page for the dashboard, each row its finished HTML (escaped here): the page's template writes them
     out in one loop instead of looking up and escaping every value of every row itself."""
     found, total, first = _fetch(cohort_id, credential_ids, query, page, per_page)
+    return Page(_rows_html(found, educator_url), first // per_page + 1, per_page, total)
+
+
+def _rows_html(found, educator_url: str) -> list[Markup]:
     cell, educator_url = CELL_HTML.__getitem__, escape(educator_url)
-    rows = [
+    return [
         Markup(  # noqa: S704 -- every value escaped here, the cells in CELL_HTML
             f'<tr><th scope="row"><a href="{educator_url}{user_id}">{escape(name)}</a></th>'
             f'<td>{escape(organization or "—")}</td><td>{escape(role or "—")}</td><td>{int(earned)}</td>'
@@ -261,7 +265,38 @@ def matrix_page_html(cohort_id: int, credential_ids, query: MatrixQuery, page: i
         )
         for user_id, name, _email, organization, role, earned, _total, _first, *cells in found
     ]
-    return Page(rows, first // per_page + 1, per_page, total)
+
+
+@lru_cache(maxsize=32)
+def _states_of(credentials: int) -> Select:
+    """The per_member columns of the members given by id (user_ids), whatever the page's order: for a page whose
+    members are known already."""
+    shape = _Shape(credentials, None, False, False, "name", False, True)
+    user_ids = bindparam("user_ids", expanding=True)
+    return select(_per_member(queries.latest_states([bindparam("cohort_id")], user_ids).subquery("cells"), shape))
+
+
+def is_plain(query: MatrixQuery) -> bool:
+    """Everyone, by name A to Z: the order of the kept roster (dashboard.Figures.roster)."""
+    return query == MatrixQuery()
+
+
+def roster_page_html(cohort_id: int, credential_ids, roster, page: int, educator_url: str,
+                     per_page: int = PER_PAGE) -> Page:
+    """matrix_page_html for the plain query (is_plain), the members cut from the roster kept in their order:
+    the one query reads only the page's states."""
+    total, wanted = len(roster), (max(page, 1) - 1) * per_page
+    first = wanted if total > wanted else max(total - 1, 0) // per_page * per_page
+    members = roster[first:first + per_page]
+    parameters = {"cohort_id": cohort_id, "user_ids": [m[0] for m in members],
+                  **{f"credential_{n}": i for n, i in enumerate(credential_ids)}}
+    states = {row[0]: row for row in db.session.connection().execute(_states_of(len(credential_ids)), parameters)}
+    found = []
+    for user_id, name, organization, role in members:
+        mine = states.get(user_id)
+        earned, cells = (mine[1], mine[3:]) if mine else (0, (None, None) * len(credential_ids))
+        found.append((user_id, name, None, organization, role, earned, total, first, *cells))
+    return Page(_rows_html(found, educator_url), first // per_page + 1, per_page, total)
 
 
 def matrix_all(cohort: Cohort, query: MatrixQuery) -> list[MatrixRow]:

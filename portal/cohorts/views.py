@@ -152,6 +152,15 @@ class DashboardPart:
     credential_heads: Markup  # the matrix's column headings
     organization_options: OptionList  # the filter's
     credential_options: OptionList
+    roster: tuple[tuple[int, str, str, str], ...]  # dashboard.Figures.roster: the plain member table's order
+
+
+def _member_page(part: DashboardPart, query: matrix.MatrixQuery, page: int) -> matrix.Page:
+    """The member table's page: everyone by name from the roster kept with the figures (the query reads only the
+    page's states), any other filter or order worked out in SQL."""
+    if matrix.is_plain(query):
+        return matrix.roster_page_html(part.id, part.credential_ids, part.roster, page, part.educator_url)
+    return matrix.matrix_page_html(part.id, part.credential_ids, query, page, part.educator_url)
 
 
 def _rendered(template: str, **context) -> Markup:
@@ -182,6 +191,7 @@ def _dashboard_part(cohort_id: int, today: date) -> DashboardPart:
             credential_heads=heads,
             organization_options=OptionList([("", "All organizations"), *found.organizations]),
             credential_options=OptionList([("", "Any credential"), *((c.id, c.title) for c in cohort.credentials)]),
+            roster=found.roster,
         )
 
     return FIGURES.get(("page", cohort_id, today), render, scope=cohort_id)
@@ -201,7 +211,7 @@ def dashboard(cohort_id: int):
     return render_template(
         "cohorts/dashboard.html", cohort=part, query=query,
         selects=[(name, label, options.render(chosen.chosen[name])) for name, label, options in selects],
-        page=matrix.matrix_page_html(part.id, part.credential_ids, query, chosen.page, part.educator_url),
+        page=_member_page(part, query, chosen.page),
         matrix_url=_matrix_url(part.url, part.id, query),
     )
 
