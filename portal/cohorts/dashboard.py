@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select, true
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Organization, User
 from portal.badges.models import IssuedCredential, Kind
@@ -39,10 +39,8 @@ MILESTONE_STATUSES = ("met", "on_track", "behind", "not_started")
 MILESTONE_LABELS = {"met": "Met", "on_track": "On track", "behind": "Behind", "not_started": "Not started"}
 BEHIND_LIST_LIMIT = 20
 TOP_PARTS = 10
-# Loader options: the cohort with what a request shows of it besides the cached figures (its credentials), and
-# the cohort with everything the figures show of it (credentials with their requirements for the part titles,
-# milestones with their credentials), each in the one query that loads it.
-PAGE_LOAD = (joinedload(Cohort.credentials), lazyload(Cohort.milestones))
+# Loader options: the cohort with everything the figures show of it (credentials with their requirements for the
+# part titles, milestones with their credentials), in the one query that loads it.
 COHORT_LOAD = (
     joinedload(Cohort.credentials).joinedload(Credential.requirement_versions),
     joinedload(Cohort.milestones).joinedload(Milestone.credentials),
@@ -137,6 +135,8 @@ class Figures:
     parts: list[tuple[int, str, int, int]]  # (credential id, part key, not yet, judged)
     issued: IssuedFigures
     organizations: list[tuple[int, str]]  # (id, name) of the members' organizations, in name order
+    # (user id, name, organization name or "", role) of every member, in the member table's first order (name, id)
+    roster: tuple[tuple[int, str, str, str], ...] = ()
 
 
 def cached_figures(cohort: Cohort, today: date) -> Figures:
@@ -144,19 +144,19 @@ def cached_figures(cohort: Cohort, today: date) -> Figures:
     return FIGURES.get((cohort.id, today), lambda: figures(cohort, today), scope=cohort.id)
 
 
-def load_for_figures(cohort_id: int) -> Cohort:
-    """The cohort again (one query), with everything the figures show of it: COHORT_LOAD."""
+def load_for_figures(cohort_id: int) -> Cohort | None:
+    """The cohort (one query) with everything the figures show of it: COHORT_LOAD. None: there is none."""
     return db.session.scalars(
         select(Cohort).where(Cohort.id == cohort_id).options(*COHORT_LOAD).execution_options(populate_existing=True)
-    ).unique().one()
+    ).unique().one_or_none()
 
 
 def figures(cohort: Cohort, today: date) -> Figures:
     """Three queries: the totals with the credentials issued and the states per credential, the parts most
     often "Not yet", and every member's states for the milestones and the organizations."""
     totals, issued, standing = _totals_and_standing(cohort)
-    milestones, organizations = _milestones_and_organizations(cohort, today)
-    return Figures(totals, standing, milestones, _parts(cohort.id), issued, organizations)
+    milestones, organizations, roster = _milestones_and_organizations(cohort, today)
+    return Figures(totals, standing, milestones, _parts(cohort.id), issued, organizations, roster)
 
 
 def summarize(cohort: Cohort, today: date) -> Summary:
@@ -264,12 +264,13 @@ def _totals_and_standing(cohort: Cohort) -> tuple[queries.GroupFigures, IssuedFi
 
 def _milestones_and_organizations(cohort: Cohort, today: date):
     """Each member's status on each milestone, by the rule of the educators' own page (milestone_status), and
-    the organizations of the members in the database's order of their names: one query of every member's
-    states."""
+    the organizations of the members in the database's order of their names, and the members in the order of
+    their names (the member table's first order): one query of every member's states."""
     c = queries.cells([cohort.id])
     rows = db.session.execute(
         select(User.id, User.name, Organization.id, Organization.name,
-               func.dense_rank().over(order_by=Organization.name), c.c.credential_id, c.c.state)
+               func.dense_rank().over(order_by=Organization.name), c.c.credential_id, c.c.state,
+               Membership.district_role)
         .select_from(Membership)
         .join(User, User.id == Membership.user_id)
         .outerjoin(Organization, Organization.id == User.organization_id)
@@ -278,13 +279,15 @@ def _milestones_and_organizations(cohort: Cohort, today: date):
         .order_by(User.name, User.id)
     )
     people: dict[int, tuple[str, dict[int, str]]] = {}  # in name order
+    roster: dict[int, tuple[int, str, str, str]] = {}
     organizations: dict[tuple[int, str], int] = {}
-    for user_id, name, org_id, org, rank, credential_id, state in rows:
+    for user_id, name, org_id, org, rank, credential_id, state, role in rows:
         people.setdefault(user_id, (name, {}))[1][credential_id] = state
+        roster.setdefault(user_id, (user_id, name, org or "", role))
         if org_id is not None:
             organizations[(org_id, org)] = rank
     milestones = {m.id: _milestone(cohort, m, today, people) for m in cohort.milestones}
-    return milestones, sorted(organizations, key=organizations.get)
+    return milestones, sorted(organizations, key=organizations.get), tuple(roster.values())
 
 
 def _milestone(cohort: Cohort, milestone: Milestone, today: date, people) -> tuple[dict[str, int], list]:

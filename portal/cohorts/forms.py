@@ -1,14 +1,13 @@
 """Forms of the cohort pages. Choices that come from the database are filled in by the view."""
 
+from dataclasses import dataclass
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
-    Form,
-    IntegerField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -17,33 +16,15 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget, Select
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.cohorts.matrix import CELL_LABELS, CELL_STATES, SORTS, MatrixQuery
+from portal.selects import OptionList
 
 
 def options(pairs) -> list[SelectChoice]:
     """Choices from (value, label) pairs."""
     return [SelectChoice("" if value is None else str(value), label) for value, label in pairs]
-
-
-class FilterSelect(Select):
-    """wtforms' Select, each plain option written from one template: the organization filter of a large cohort
-    lists hundreds, and wtforms' attribute helper per option took a tenth of the dashboard's time. The same HTML."""
-
-    OPTION = Markup('<option value="%s">%s</option>')
-    SELECTED = Markup('<option selected value="%s">%s</option>')
-
-    @classmethod
-    def render_option(cls, choice, **kwargs):
-        if kwargs or choice.render_kw or not isinstance(choice.value, str):
-            return super().render_option(choice, **kwargs)
-        return (cls.SELECTED if choice.selected else cls.OPTION) % (choice.value, choice.label or choice.value)
-
-    @classmethod
-    def _dispatch_render_option(cls):
-        # wtforms inspects the signature of an overridden render_option on every render; this one takes a choice.
-        return cls.render_option
 
 
 class CheckboxesField(SelectMultipleField):
@@ -102,20 +83,6 @@ class SetPasswordForm(FlaskForm):
     )
 
 
-class MatrixFilterForm(Form):
-    """The query arguments of the matrix (a GET form: no CSRF, works without JavaScript)."""
-
-    organization = SelectField("Organization", coerce=lambda v: int(v) if v else None, validate_choice=False,
-                               widget=FilterSelect())
-    state = SelectField("State", choices=options([("", "Any state")] + [(s, CELL_LABELS[s]) for s in CELL_STATES]),
-                        widget=FilterSelect())
-    credential = SelectField("Of credential", coerce=lambda v: int(v) if v else None, validate_choice=False,
-                             widget=FilterSelect())
-    sort = SelectField("Sort by", choices=options((s, s.capitalize()) for s in SORTS), widget=FilterSelect())
-    order = SelectField("Order", choices=options([("asc", "Ascending"), ("desc", "Descending")]), widget=FilterSelect())
-    page = IntegerField(default=1, validators=[Optional()])
-
-
 def make_profile_form(fields, answers: dict) -> FlaskForm:
     """One select per self-reported field, showing the saved answers; the blank choice clears an answer."""
     attrs = {
@@ -148,16 +115,42 @@ def make_milestone_form(cohort, milestone) -> MilestoneForm:
     return form
 
 
-def read_matrix_filter(args, cohort, organizations) -> tuple[MatrixFilterForm, MatrixQuery]:
-    """The matrix filter from query arguments; anything unknown falls back to "all", sorted by name."""
-    form = MatrixFilterForm(args)
-    form.organization.choices = options([("", "All organizations")] + organizations)
-    form.credential.choices = options([("", "Any credential")] + [(c.id, c.title) for c in cohort.credentials])
+@dataclass(frozen=True)
+class MatrixFilter:
+    """The matrix's query arguments (a GET form: no CSRF, works without JavaScript), read as WTForms read them
+    before: the value each select shows chosen, the query they make, and the page number."""
+
+    chosen: dict[str, str | None]  # select name -> the value of its chosen option (None: none chosen)
+    query: MatrixQuery
+    page: int
+
+
+STATE_OPTIONS = OptionList([("", "Any state")] + [(s, CELL_LABELS[s]) for s in CELL_STATES])
+SORT_OPTIONS = OptionList((s, s.capitalize()) for s in SORTS)
+ORDER_OPTIONS = OptionList([("asc", "Ascending"), ("desc", "Descending")])
+
+
+def _number(value: str | None) -> int | None:
+    """An id or a page number; blank or not a number: None."""
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def read_matrix_filter(args, credential_ids) -> MatrixFilter:
+    """The matrix filter from query arguments; anything unknown falls back to "all", sorted by name, page 1."""
+    organization, credential = _number(args.get("organization")), _number(args.get("credential"))
+    state, sort, order = args.get("state"), args.get("sort"), args.get("order")
     query = MatrixQuery(
-        organization_id=form.organization.data,
-        state=form.state.data if form.state.data in CELL_STATES else None,
-        credential_id=form.credential.data if form.credential.data in {c.id for c in cohort.credentials} else None,
-        sort=form.sort.data if form.sort.data in SORTS else "name",
-        descending=form.order.data == "desc",
+        organization_id=organization,
+        state=state if state in CELL_STATES else None,
+        credential_id=credential if credential in credential_ids else None,
+        sort=sort if sort in SORTS else "name",
+        descending=order == "desc",
     )
-    return form, query
+    chosen = {
+        "organization": "" if organization is None else str(organization), "state": state,
+        "credential": "" if credential is None else str(credential), "sort": sort, "order": order,
+    }
+    return MatrixFilter(chosen, query, _number(args.get("page")) or 1)

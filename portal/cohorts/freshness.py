@@ -1,9 +1,10 @@
 """When a cohort's cached dashboard figures go stale: found in one place, the session's flush, which sees every
 change the portal makes through the ORM (a membership, a cohort or milestone edited, a version's state, a review
 confirmed, a credential issued or revoked, a member renamed or moved to another organization, a credential's title
-or requirements changed by loading its stack), and maps it to the cohorts concerned in one statement. Statements
-that bypass the flush (a bulk UPDATE or DELETE) report themselves: submissions.services.transition's conditional
-UPDATE sends state_changed, members.remove_member calls figures_changed()."""
+or requirements or a stack's title changed by loading the stack), and maps it to the cohorts concerned in one
+statement (a deleted cohort's name: one of its own). Statements that bypass the flush (a bulk UPDATE or DELETE)
+report themselves: submissions.services.transition's conditional UPDATE sends state_changed,
+members.remove_member calls figures_changed()."""
 
 from sqlalchemy import String, cast, event, inspect, literal, or_, select
 from sqlalchemy.orm import Session
@@ -12,7 +13,7 @@ from portal import cache
 from portal.accounts.models import Organization, User
 from portal.badges.models import IssuedCredential
 from portal.cache import ProcessCache
-from portal.catalog.models import Credential, Requirements
+from portal.catalog.models import Credential, Requirements, Stack
 from portal.cohorts.models import Cohort, Membership, Milestone, cohort_credentials
 from portal.extensions import db
 from portal.reviews.models import Review
@@ -24,14 +25,16 @@ FIGURES = ProcessCache("cohort-figures", max_entries=256)
 _REPORTED = "cohort_figures_reported"  # session.info: (kind, id) already reported in this transaction
 
 
-def figures_changed(*, cohort_ids=(), user_ids=(), version_ids=(), organization_ids=(), credential_ids=()) -> None:
+def figures_changed(*, cohort_ids=(), user_ids=(), version_ids=(), organization_ids=(), credential_ids=(),
+                    stack_ids=()) -> None:
     """The figures of these cohorts, of every cohort of these people (members, authors of these versions, people
-    of these organizations), and of every cohort working toward these credentials, change in this transaction:
+    of these organizations), of every cohort working toward these credentials, and of every cohort of these stacks
+    (the dashboard's heading names its stack), change in this transaction:
     one statement, none for what this transaction already reported (deciding a version reports it three times:
     review, state, credential)."""
     reported = db.session.info.setdefault(_REPORTED, set())
     given = {"cohort": cohort_ids, "user": user_ids, "version": version_ids, "organization": organization_ids,
-             "credential": credential_ids}
+             "credential": credential_ids, "stack": stack_ids}
     new = {kind: {i for i in ids if i is not None and (kind, i) not in reported} for kind, ids in given.items()}
     reported.update((kind, i) for kind, ids in new.items() for i in ids)
     people = [Membership.user_id.in_(new["user"])] if new["user"] else []
@@ -46,6 +49,8 @@ def figures_changed(*, cohort_ids=(), user_ids=(), version_ids=(), organization_
             cohort_credentials.c.credential_id.in_(new["credential"])
         )
         cohorts.append(Cohort.id.in_(working_toward))
+    if new["stack"]:
+        cohorts.append(Cohort.stack_id.in_(new["stack"]))
     if people:
         cohorts.append(Cohort.id.in_(select(Membership.cohort_id).where(or_(*people))))
     if cohorts:
@@ -73,10 +78,13 @@ class _Touched:
         self.cohort_ids, self.user_ids, self.version_ids, self.organization_ids, self.credential_ids = (
             set(), set(), set(), set(), set()
         )
+        self.stack_ids, self.deleted_cohort_ids = set(), set()
 
     def note(self, obj, how: str) -> None:  # how: "new", "dirty" or "deleted"
         if isinstance(obj, Membership) and (how != "dirty" or _changed(obj, "district_role", "cohort_id")):
             self.cohort_ids.add(obj.cohort_id)
+        elif isinstance(obj, Cohort) and how == "deleted":
+            self.deleted_cohort_ids.add(obj.id)  # its row is gone: no query finds its name any more
         elif isinstance(obj, Cohort):
             self.cohort_ids.add(obj.id)  # a new one too: its id may be a deleted cohort's
         elif isinstance(obj, Milestone):
@@ -103,11 +111,16 @@ class _Touched:
         elif isinstance(obj, Credential) and how == "dirty" and _changed(obj, "title", "position"):
             self.credential_ids.add(obj.id)  # a stack loaded again: the figures name credentials ...
         elif isinstance(obj, Requirements) and how == "new":
-            self.credential_ids.add(obj.credential_id)  # ... and their parts
+            self.credential_ids.add(obj.credential_id)  # ... and their parts ...
+        elif isinstance(obj, Stack) and how == "dirty" and _changed(obj, "title"):
+            self.stack_ids.add(obj.id)  # ... and the heading its stack
 
     def apply(self) -> None:
+        for cohort_id in self.deleted_cohort_ids:  # rare: one statement each
+            cache.changed(f"{FIGURES.name}:{cohort_id}")
         figures_changed(cohort_ids=self.cohort_ids, user_ids=self.user_ids, version_ids=self.version_ids,
-                        organization_ids=self.organization_ids, credential_ids=self.credential_ids)
+                        organization_ids=self.organization_ids, credential_ids=self.credential_ids,
+                        stack_ids=self.stack_ids)
 
 
 @state_changed.connect

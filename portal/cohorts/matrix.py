@@ -5,7 +5,7 @@ cutting into pages all happen in SQL over the cohort's members, so a request rea
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import Integer, and_, bindparam, case, func, literal, select
 from sqlalchemy.sql import Select
 
@@ -60,11 +60,6 @@ class MatrixRow:
     earned: int
     cells: list[Cell] = field(default_factory=list)
 
-    @property
-    def cells_html(self) -> Markup:
-        """The row's credential cells, each the HTML written once for its state."""
-        return Markup("".join([CELL_HTML[cell.state] for cell in self.cells]))  # noqa: S704 -- escaped in CELL_HTML
-
 
 @dataclass
 class Page:
@@ -109,9 +104,9 @@ class _Shape:
     paged: bool
 
     @classmethod
-    def of(cls, cohort: Cohort, query: MatrixQuery, paged: bool) -> "_Shape":
+    def of(cls, credentials: int, query: MatrixQuery, paged: bool) -> "_Shape":
         state = query.state if query.state in (None, NOT_STARTED) else "state"
-        return cls(len(cohort.credentials), state, bool(query.credential_id), bool(query.organization_id),
+        return cls(credentials, state, bool(query.credential_id), bool(query.organization_id),
                    query.sort if query.sort in SORTS else "name", query.descending, paged)
 
     @property
@@ -217,15 +212,25 @@ def _statement(shape: _Shape) -> Select:
     )
 
 
+def _fetch(cohort_id: int, credential_ids, query: MatrixQuery, page: int | None,
+           per_page: int) -> tuple[list, int, int]:
+    """(rows as the database gives them, total, first): each row is the member's id, name, email, organization,
+    role, credentials earned, total, first, then the state and version number of each credential in order."""
+    parameters = {
+        "cohort_id": cohort_id, "organization_id": query.organization_id, "credential_id": query.credential_id,
+        "state": query.state, "wanted": (max(page or 1, 1) - 1) * per_page, "per_page": per_page,
+        **{f"credential_{n}": i for n, i in enumerate(credential_ids)},
+    }
+    statement = _statement(_Shape.of(len(credential_ids), query, page is not None))
+    # On the session's connection (its transaction): plain columns need none of the ORM's work on the result.
+    found = db.session.connection().execute(statement, parameters).all()
+    total, first = (int(found[0][6]), int(found[0][7])) if found else (0, 0)
+    return found, total, first
+
+
 def _read(cohort: Cohort, query: MatrixQuery, page: int | None, per_page: int) -> tuple[list[MatrixRow], int, int]:
     """(rows, total, first)"""
-    ids = [c.id for c in cohort.credentials]
-    parameters = {
-        "cohort_id": cohort.id, "organization_id": query.organization_id, "credential_id": query.credential_id,
-        "state": query.state, "wanted": (max(page or 1, 1) - 1) * per_page, "per_page": per_page,
-        **{f"credential_{n}": i for n, i in enumerate(ids)},
-    }
-    found = db.session.execute(_statement(_Shape.of(cohort, query, page is not None)), parameters).all()
+    found, total, first = _fetch(cohort.id, [c.id for c in cohort.credentials], query, page, per_page)
     rows = [
         MatrixRow(user_id, name, email, organization, role, int(earned), [
             Cell(state, None, number) if state else NOT_STARTED_CELL
@@ -233,7 +238,6 @@ def _read(cohort: Cohort, query: MatrixQuery, page: int | None, per_page: int) -
         ])
         for user_id, name, email, organization, role, earned, _total, _first, *cells in found
     ]
-    total, first = (int(found[0][6]), int(found[0][7])) if found else (0, 0)
     return rows, total, first
 
 
@@ -241,6 +245,58 @@ def matrix_page(cohort: Cohort, query: MatrixQuery, page: int = 1, per_page: int
     """One query: the page's members with their cells, and how many match."""
     rows, total, first = _read(cohort, query, page, per_page)
     return Page(rows, first // per_page + 1, per_page, total)
+
+
+def matrix_page_html(cohort_id: int, credential_ids, query: MatrixQuery, page: int, educator_url: str,
+                     per_page: int = PER_PAGE) -> Page:
+    """matrix_page for the dashboard, each row its finished HTML (escaped here): the page's template writes them
+    out in one loop instead of looking up and escaping every value of every row itself."""
+    found, total, first = _fetch(cohort_id, credential_ids, query, page, per_page)
+    return Page(_rows_html(found, educator_url), first // per_page + 1, per_page, total)
+
+
+def _rows_html(found, educator_url: str) -> list[Markup]:
+    cell, educator_url = CELL_HTML.__getitem__, escape(educator_url)
+    return [
+        Markup(  # noqa: S704 -- every value escaped here, the cells in CELL_HTML
+            f'<tr><th scope="row"><a href="{educator_url}{user_id}">{escape(name)}</a></th>'
+            f'<td>{escape(organization or "—")}</td><td>{escape(role or "—")}</td><td>{int(earned)}</td>'
+            + "".join([cell(state or NOT_STARTED) for state in cells[::2]]) + "</tr>"
+        )
+        for user_id, name, _email, organization, role, earned, _total, _first, *cells in found
+    ]
+
+
+@lru_cache(maxsize=32)
+def _states_of(credentials: int) -> Select:
+    """The per_member columns of the members given by id (user_ids), whatever the page's order: for a page whose
+    members are known already."""
+    shape = _Shape(credentials, None, False, False, "name", False, True)
+    user_ids = bindparam("user_ids", expanding=True)
+    return select(_per_member(queries.latest_states([bindparam("cohort_id")], user_ids).subquery("cells"), shape))
+
+
+def is_plain(query: MatrixQuery) -> bool:
+    """Everyone, by name A to Z: the order of the kept roster (dashboard.Figures.roster)."""
+    return query == MatrixQuery()
+
+
+def roster_page_html(cohort_id: int, credential_ids, roster, page: int, educator_url: str,
+                     per_page: int = PER_PAGE) -> Page:
+    """matrix_page_html for the plain query (is_plain), the members cut from the roster kept in their order:
+    the one query reads only the page's states."""
+    total, wanted = len(roster), (max(page, 1) - 1) * per_page
+    first = wanted if total > wanted else max(total - 1, 0) // per_page * per_page
+    members = roster[first:first + per_page]
+    parameters = {"cohort_id": cohort_id, "user_ids": [m[0] for m in members],
+                  **{f"credential_{n}": i for n, i in enumerate(credential_ids)}}
+    states = {row[0]: row for row in db.session.connection().execute(_states_of(len(credential_ids)), parameters)}
+    found = []
+    for user_id, name, organization, role in members:
+        mine = states.get(user_id)
+        earned, cells = (mine[1], mine[3:]) if mine else (0, (None, None) * len(credential_ids))
+        found.append((user_id, name, None, organization, role, earned, total, first, *cells))
+    return Page(_rows_html(found, educator_url), first // per_page + 1, per_page, total)
 
 
 def matrix_all(cohort: Cohort, query: MatrixQuery) -> list[MatrixRow]:

@@ -1,5 +1,7 @@
 import re
+from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -15,10 +17,12 @@ from portal.cohorts import dashboard as figures
 from portal.cohorts import export, invitations, matrix, profile, progress, roster, services
 from portal.cohorts import members as membership
 from portal.cohorts.forms import (
+    ORDER_OPTIONS,
+    SORT_OPTIONS,
+    STATE_OPTIONS,
     AddMemberForm,
     CohortForm,
     ConfirmForm,
-    MatrixFilterForm,
     RosterUploadForm,
     SetPasswordForm,
     make_cohort_form,
@@ -31,6 +35,7 @@ from portal.cohorts.models import Cohort, Membership
 from portal.csvfile import csv_response
 from portal.extensions import db
 from portal.permissions import require_staff, signed_in_user
+from portal.selects import OptionList
 from portal.templating import plural
 
 bp = Blueprint("cohorts", __name__)
@@ -110,11 +115,8 @@ def _warn_missing_prerequisites(cohort: Cohort) -> None:
 
 # ---------- staff: dashboard, breakdowns, exports ----------
 
-def _matrix_query(cohort: Cohort, organizations: list[tuple[int, str]]) -> tuple[MatrixFilterForm, matrix.MatrixQuery]:
-    return read_matrix_filter(request.args, cohort, organizations)
-
-
-def _matrix_url(cohort: Cohort, query: matrix.MatrixQuery):
+def _matrix_url(base: str, cohort_id: int, query: matrix.MatrixQuery):
+    """The page's own address (base) with the filter's arguments, some changed; another endpoint's by url_for."""
     current = {
         "organization": query.organization_id, "state": query.state, "credential": query.credential_id,
         "sort": query.sort, "order": "desc" if query.descending else "asc",
@@ -122,7 +124,9 @@ def _matrix_url(cohort: Cohort, query: matrix.MatrixQuery):
 
     def url(endpoint="cohorts.dashboard", **changes) -> str:
         args = {k: v for k, v in {**current, **changes}.items() if v not in ("", None)}
-        return url_for(endpoint, cohort_id=cohort.id, **args)
+        if endpoint != "cohorts.dashboard":
+            return url_for(endpoint, cohort_id=cohort_id, **args)
+        return f"{base}?{urlencode(args)}" if args else base
 
     return url
 
@@ -132,33 +136,84 @@ def _educator_url() -> str:
     return url_for("cohorts.educator", user_id=0).removesuffix("0")
 
 
+@dataclass(frozen=True)
+class DashboardPart:
+    """What the dashboard shows besides the member table, the same for every staff member: plain values and HTML
+    rendered once per cohort and day, and again after a change of the cohort's data (cohorts.freshness). A
+    request then reads no cohort row, only the page of members."""
+
+    id: int
+    name: str
+    credential_ids: tuple[int, ...]
+    url: str  # the dashboard's own address
+    educator_url: str
+    head_html: Markup  # the heading and the cohort's navigation
+    figures_html: Markup
+    credential_heads: Markup  # the matrix's column headings
+    organization_options: OptionList  # the filter's
+    credential_options: OptionList
+    roster: tuple[tuple[int, str, str, str], ...]  # dashboard.Figures.roster: the plain member table's order
+
+
+def _member_page(part: DashboardPart, query: matrix.MatrixQuery, page: int) -> matrix.Page:
+    """The member table's page: everyone by name from the roster kept with the figures (the query reads only the
+    page's states), any other filter or order worked out in SQL."""
+    if matrix.is_plain(query):
+        return matrix.roster_page_html(part.id, part.credential_ids, part.roster, page, part.educator_url)
+    return matrix.matrix_page_html(part.id, part.credential_ids, query, page, part.educator_url)
+
+
+def _rendered(template: str, **context) -> Markup:
+    """A template rendered without the context processors: nothing about the signed-in user is at hand."""
+    html = current_app.jinja_env.get_template(template).render(**context)
+    return Markup(html)  # noqa: S704 -- the autoescaped output of our own template
+
+
+def _dashboard_part(cohort_id: int, today: date) -> DashboardPart:
+    def render() -> DashboardPart:
+        cohort = figures.load_for_figures(cohort_id)
+        if cohort is None:
+            abort(404)
+        found = figures.figures(cohort, today)
+        educator_url = _educator_url()
+        heads = Markup("").join(
+            Markup('<th scope="col" class="credential-head">{}. {}</th>').format(c.position, c.title)
+            for c in cohort.credentials
+        )
+        return DashboardPart(
+            id=cohort.id, name=cohort.name, credential_ids=tuple(c.id for c in cohort.credentials),
+            url=url_for("cohorts.dashboard", cohort_id=cohort.id), educator_url=educator_url,
+            head_html=_rendered("cohorts/_nav.html", cohort=cohort),
+            figures_html=_rendered(
+                "cohorts/_figures.html", cohort=cohort, summary=figures.summary(cohort, found, today),
+                funnel_stages=figures.FUNNEL, educator_url=educator_url,
+            ),
+            credential_heads=heads,
+            organization_options=OptionList([("", "All organizations"), *found.organizations]),
+            credential_options=OptionList([("", "Any credential"), *((c.id, c.title) for c in cohort.credentials)]),
+            roster=found.roster,
+        )
+
+    return FIGURES.get(("page", cohort_id, today), render, scope=cohort_id)
+
+
 @bp.get("/staff/cohorts/<int:cohort_id>")
 @require_staff
 def dashboard(cohort_id: int):
-    cohort = _cohort(cohort_id, *figures.PAGE_LOAD)
-    organizations, figures_html = _figures_part(cohort, _today())
-    form, query = _matrix_query(cohort, organizations)
+    part = _dashboard_part(cohort_id, _today())
+    chosen = read_matrix_filter(request.args, part.credential_ids)
+    query = chosen.query
+    selects = [
+        ("organization", "Organization", part.organization_options), ("state", "State", STATE_OPTIONS),
+        ("credential", "Of credential", part.credential_options), ("sort", "Sort by", SORT_OPTIONS),
+        ("order", "Order", ORDER_OPTIONS),
+    ]
     return render_template(
-        "cohorts/dashboard.html", cohort=cohort, figures_html=figures_html, form=form, query=query,
-        page=matrix.matrix_page(cohort, query, form.page.data or 1), matrix_url=_matrix_url(cohort, query),
-        educator_url=_educator_url(),
+        "cohorts/dashboard.html", cohort=part, query=query,
+        selects=[(name, label, options.render(chosen.chosen[name])) for name, label, options in selects],
+        page=_member_page(part, query, chosen.page),
+        matrix_url=_matrix_url(part.url, part.id, query),
     )
-
-
-def _figures_part(cohort: Cohort, today: date) -> tuple[list[tuple[int, str]], Markup]:
-    """The members' organizations (for the filter) and the figures' HTML, the same for every staff member:
-    rendered once per cohort and day, and again after a change of the cohort's data (cohorts.freshness)."""
-    def render():
-        full = figures.load_for_figures(cohort.id)
-        found = figures.figures(full, today)
-        # Rendered without the context processors: nothing about the signed-in user is at hand.
-        html = current_app.jinja_env.get_template("cohorts/_figures.html").render(
-            cohort=full, summary=figures.summary(full, found, today), funnel_stages=figures.FUNNEL,
-            educator_url=_educator_url(),
-        )
-        return found.organizations, Markup(html)  # noqa: S704 -- the autoescaped output of our own template
-
-    return FIGURES.get(("page", cohort.id, today), render, scope=cohort.id)
 
 
 @bp.get("/staff/cohorts/<int:cohort_id>/groups")
@@ -183,7 +238,7 @@ def _csv(cohort: Cohort, name: str, text: str) -> Response:
 def export_csv(cohort_id: int, name: str):
     cohort = _cohort(cohort_id, *figures.COHORT_LOAD)
     if name == "matrix":
-        _, query = _matrix_query(cohort, [])  # the choices only draw the filter; the export reads the arguments
+        query = read_matrix_filter(request.args, {c.id for c in cohort.credentials}).query
         return _csv(cohort, name, export.matrix_csv(cohort.credentials, matrix.matrix_all(cohort, query)))
     if name in SUMMARY_EXPORTS:
         found = figures.cached_figures(cohort, _today())

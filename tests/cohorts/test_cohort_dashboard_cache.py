@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.accounts.services import start_session
 from portal.badges import services as badges
 from portal.cohorts.freshness import FIGURES
-from portal.cohorts.models import Membership
+from portal.cohorts.models import Cohort, Membership
 from portal.extensions import db
 from portal.submissions import services as submissions
 from portal.submissions.models import State
@@ -163,3 +163,32 @@ def test_a_credential_renamed_by_a_stack_load_shows_on_the_next_request(client, 
     credential("foundations").title = "Foundations, renamed"  # as sync_stack does
     db.session.commit()
     assert '<th scope="row">1. Foundations, renamed</th>' in dashboard(client, cohort)  # the standing table
+
+
+def test_a_stack_renamed_by_a_stack_load_shows_in_the_heading_on_the_next_request(client, login_as, staff, cohort):
+    login_as(staff)
+    dashboard(client, cohort)
+    cohort.stack.title = "Digital Equity, renamed"  # as sync_stack does
+    db.session.commit()
+    assert "Digital Equity, renamed: 2 credentials" in dashboard(client, cohort)
+
+
+def test_a_cohort_renamed_shows_on_the_next_request(client, login_as, staff, cohort):
+    login_as(staff)
+    assert "Spring cohort" not in dashboard(client, cohort)
+    response = client.post(f"/staff/cohorts/{cohort.id}/edit", data={
+        "name": "Spring cohort", "program": "", "description": "", "starts_on": "", "ends_on": "",
+        "stack_id": cohort.stack_id, "credential_ids": [c.id for c in cohort.credentials],
+    })
+    assert response.status_code == 302
+    page = dashboard(client, cohort)
+    assert "<title>Spring cohort" in page and "<h1>Spring cohort</h1>" in page
+
+
+def test_an_unknown_or_deleted_cohort_is_not_found(client, login_as, staff, cohort):
+    login_as(staff)
+    dashboard(client, cohort)
+    assert client.get("/staff/cohorts/999999").status_code == 404
+    db.session.delete(db.session.get(Cohort, cohort.id))
+    db.session.commit()
+    assert client.get(f"/staff/cohorts/{cohort.id}").status_code == 404
