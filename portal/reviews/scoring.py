@@ -141,17 +141,35 @@ def part_rows(page: ScoringPage, entries: dict, problems, file_href: str) -> lis
     """`entries`: the results to show in the fields (saved, or just posted); `file_href`: a file's link with {}
     for its id, built once per page."""
     problem_for = {p.part_key: p.message for p in problems}
+    answers = _answers(page)
+    shows_mine = not page.is_editable  # the saved results, drawn only on a page that can no longer be changed
     rows = []
-    for number, part in enumerate(page.parts, start=1):
+    for number, (part, answer) in enumerate(zip(page.parts, answers, strict=True), start=1):
         chosen, feedback = entries.get(part.key) or (None, "")
-        mine = page.results.get(part.key)
+        mine = page.results.get(part.key) if shows_mine else None
         rows.append(PartRow(
-            part, number, _answer(part, page.answers.get(part.key) or {}),
-            _files(page.artifacts_for(part.key), page.blind, file_href), chosen, feedback or "",
-            problem_for.get(part.key), _LABELS.get(mine[0], "—") if mine else "—",
+            part, number, answer, _files(page.artifacts_for(part.key), page.blind, file_href), chosen,
+            feedback or "", problem_for.get(part.key), _LABELS.get(mine[0], "—") if mine else "—",
             render_markdown(mine[1]) if mine else Markup(""),
         ))
     return rows
+
+
+# A version under review is frozen (submitted), and its answers drawn cost more than the rest of the page: kept per
+# version, keyed by its id and last save (a test database that reuses an id has other save times).
+_ANSWERS: dict[tuple, tuple[Markup, ...]] = {}
+_ANSWERS_KEPT = 256
+
+
+def _answers(page: ScoringPage) -> tuple[Markup, ...]:
+    key = (page.id, page.saved_at, page.parts)
+    drawn = _ANSWERS.get(key)
+    if drawn is None:
+        drawn = tuple(_answer(part, page.answers.get(part.key) or {}) for part in page.parts)
+        if len(_ANSWERS) >= _ANSWERS_KEPT:
+            del _ANSWERS[next(iter(_ANSWERS))]
+        _ANSWERS[key] = drawn
+    return drawn
 
 
 def _answer(part: PartSpec, answer: dict) -> Markup:
