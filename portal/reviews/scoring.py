@@ -167,7 +167,7 @@ def _answers(page: ScoringPage) -> tuple[Markup, ...]:
     if drawn is None:
         drawn = tuple(_answer(part, page.answers.get(part.key) or {}) for part in page.parts)
         if len(_ANSWERS) >= _ANSWERS_KEPT:
-            del _ANSWERS[next(iter(_ANSWERS))]
+            _ANSWERS.pop(next(iter(_ANSWERS), None), None)  # another thread may have dropped it already
         _ANSWERS[key] = drawn
     return drawn
 

@@ -118,7 +118,8 @@ def _save(assignment_id: int):
 
 
 def _record(assignment: Assignment, form, entries):
-    """The scoring page's other buttons: check (then ask to confirm), and the confirmation itself."""
+    """The scoring page's other buttons: check (then ask to confirm), the confirmation itself, and a save posted
+    without its action (as the save button does, through the objects)."""
     action, assignment_id = form.action.data, assignment.id  # the id outlives the commit, which expires the row
     try:
         if action == "confirm":
