@@ -36,6 +36,14 @@ def entries_from_form(form, parts: list[PartSpec]) -> dict[str, tuple[str | None
             for part in parts}
 
 
+def posted_entries(parts: list[PartSpec], formdata) -> dict[str, tuple[str | None, str]]:
+    """entries_from_form without the form object, for the save button (pressed most; the form costs more than
+    the rest of the save): the same values. The CSRF token of every POST is checked before any view runs
+    (CSRFProtect), and the service checks what is stored."""
+    return {part.key: (formdata.get(f"{part.key}-result") or None, formdata.get(f"{part.key}-feedback") or "")
+            for part in parts}
+
+
 def posted_action(formdata) -> str:
     """Which of the scoring page's buttons was pressed, before the parts are known (each action reads the
     assignment its own way); make_results_form then reads the same field with the rest."""

@@ -20,6 +20,7 @@ from portal.reviews.forms import (
     entries_from_form,
     make_results_form,
     posted_action,
+    posted_entries,
 )
 from portal.reviews.models import Assignment, Review
 from portal.submissions.downloads import send_artifact
@@ -99,10 +100,7 @@ def _save(assignment_id: int):
     if target is None or not can_review(current_user, target):
         abort(404)
     parts = requirements_view(target.requirements_id).parts
-    form = make_results_form(parts, formdata=request.form)
-    entries = entries_from_form(form, parts)
-    if not form.validate_on_submit():
-        return _score_page(_load_page(assignment_id), entries)
+    entries = posted_entries(parts, request.form)
     try:
         services.save_results(reviewer=signed_in_user(), target=target, parts=parts, entries=entries)
     except services.ResultsIncomplete as incomplete:

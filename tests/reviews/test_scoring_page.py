@@ -69,3 +69,16 @@ def test_saving_twice_keeps_the_last_results(client, make_reviewer, submit_plan,
     assert {r.part_key: (r.result, r.feedback) for r in review.results} == {
         "overview": ("yes", ""), "plan": ("yes", "Second."), "reflection": (None, "")}
     assert review.version.state == "in_review" and review.confirmed_at is None
+
+
+def test_saving_without_the_csrf_token_stores_nothing(app, client, make_reviewer, submit_plan, login_as):
+    app.config["WTF_CSRF_ENABLED"] = True
+    reviewer = make_reviewer()
+    version = submit_plan().current_version
+    login_as(reviewer)
+
+    refused = client.post(_path(version, reviewer), data={"overview-result": "yes", "action": "save"})
+
+    assert refused.status_code == 400
+    db.session.expire_all()
+    assert assignment_of(version, reviewer).review is None and version.state == "submitted"
