@@ -7,8 +7,11 @@ loaded with the submission.
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import selectinload
 
 from portal.catalog.loader import PartSpec
+from portal.extensions import db
 from portal.reviews.models import PartResult, Review
 from portal.reviews.services import deciding_review
 from portal.submissions.models import Version
@@ -50,7 +53,27 @@ def earlier_round(version: Version) -> EarlierRound | None:
     earlier = next((v for v in versions if v.number == version.number - 1), None)
     if earlier is None:
         return None
-    return EarlierRound(earlier, deciding_review(earlier), _changes_between(earlier, version))
+    changes = _changes_between(earlier, version, version.requirements.parts)
+    return EarlierRound(earlier, deciding_review(earlier), changes)
+
+
+_EARLIER = (
+    select(Version)
+    .where(Version.submission_id == bindparam("submission_id"), Version.number == bindparam("number"))
+    .options(selectinload(Version.artifacts))
+)
+
+
+def earlier_round_of(version, parts) -> EarlierRound | None:
+    """earlier_round for a version held as plain values (the scoring page's): it has `id`, `submission_id`,
+    `number`, `saved_at`, `answers` and `artifacts_for(part_key)`; only the earlier version is read."""
+    if version.number == 1:
+        return None
+    params = {"submission_id": version.submission_id, "number": version.number - 1}
+    earlier = db.session.scalars(_EARLIER, params).one_or_none()
+    if earlier is None:
+        return None
+    return EarlierRound(earlier, deciding_review(earlier), _changes_between(earlier, version, parts))
 
 
 # Word diffs cost more than the rest of the page together, and both versions are frozen once submitted: kept per
@@ -59,11 +82,11 @@ _CHANGES: dict[tuple, dict[str, PartChanges]] = {}
 _CHANGES_KEPT = 256
 
 
-def _changes_between(earlier: Version, version: Version) -> dict[str, PartChanges]:
+def _changes_between(earlier: Version, version, parts) -> dict[str, PartChanges]:
     key = (earlier.id, earlier.saved_at, version.id, version.saved_at)
     changes = _CHANGES.get(key)
     if changes is None:
-        changes = {part.key: part_changes(part, earlier, version) for part in version.requirements.parts}
+        changes = {part.key: part_changes(part, earlier, version) for part in parts}
         if len(_CHANGES) >= _CHANGES_KEPT:
             del _CHANGES[next(iter(_CHANGES))]
         _CHANGES[key] = changes

@@ -36,9 +36,18 @@ def entries_from_form(form, parts: list[PartSpec]) -> dict[str, tuple[str | None
             for part in parts}
 
 
-def entries_from_review(review) -> dict[str, tuple[str | None, str]]:
-    """The results saved so far, as the scoring page shows them (none before the first save)."""
-    return {r.part_key: (r.result, r.feedback) for r in review.results} if review is not None else {}
+def posted_entries(parts: list[PartSpec], formdata) -> dict[str, tuple[str | None, str]]:
+    """entries_from_form without the form object, for the save button (pressed most; the form costs more than
+    the rest of the save): the same values. The CSRF token of every POST is checked before any view runs
+    (CSRFProtect), and the service checks what is stored."""
+    return {part.key: (formdata.get(f"{part.key}-result") or None, formdata.get(f"{part.key}-feedback") or "")
+            for part in parts}
+
+
+def posted_action(formdata) -> str:
+    """Which of the scoring page's buttons was pressed, before the parts are known (each action reads the
+    assignment its own way); make_results_form then reads the same field with the rest."""
+    return formdata.get("action", "")
 
 
 DECLINE_REASONS = {

@@ -8,17 +8,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from portal import audit
+from portal import audit, cache
 from portal.accounts.models import User
 from portal.accounts.services import reviewers_changed
 from portal.audit import utcnow
 from portal.badges import notices as badge_notices
 from portal.badges import services as badges
 from portal.badges.keys import IssuerKeyMissing
+from portal.catalog.cached import CATALOG
 from portal.catalog.models import Stack
 from portal.extensions import db
 from portal.limits import too_long_message
@@ -54,8 +55,12 @@ def outcome(results: dict[str, str | None]) -> State:
 
 def oversize_feedback(version: Version, entries: dict[str, tuple[str | None, str]]) -> list[ResultProblem]:
     """Feedback over the hard size limit (TEXT_MAX_CHARS): such results are not stored at all."""
+    return _oversize(version.requirements.parts, entries)
+
+
+def _oversize(parts, entries: dict[str, tuple[str | None, str]]) -> list[ResultProblem]:
     problems = []
-    for number, part in enumerate(version.requirements.parts, start=1):
+    for number, part in enumerate(parts, start=1):
         message = too_long_message(entries.get(part.key, (None, ""))[1], f"The feedback for Part {number}")
         if message:
             problems.append(ResultProblem(part.key, message, f"{part.key}-feedback"))
@@ -143,6 +148,90 @@ def save_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple[st
     return review
 
 
+_TARGET = (
+    select(Assignment.id, Assignment.reviewer_id, Assignment.state, Assignment.version_id, Version.state,
+           Version.submission_id, Version.requirements_id, Review.id,
+           cache.generation_column(CATALOG),  # the parts come from the catalog cache: its generation along
+           PartResult.part_key)
+    .join(Version, Version.id == Assignment.version_id)
+    .outerjoin(Review, Review.assignment_id == Assignment.id)
+    .outerjoin(PartResult, PartResult.review_id == Review.id)
+    .where(Assignment.id == bindparam("assignment_id"))
+)
+_TARGET_LOCKED = _TARGET.with_for_update(of=Version)
+
+
+@dataclass(frozen=True)
+class ReviewTarget:
+    """An assignment as saving needs it, read with its version locked (see _lock_version)."""
+
+    id: int
+    reviewer_id: int
+    state: str
+    version_id: int
+    version_state: str
+    submission_id: int
+    requirements_id: int
+    review_id: int | None
+    stored_parts: frozenset[str]  # the parts that have a result row already
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == AssignmentState.OPEN
+
+
+def lock_review_target(assignment_id: int) -> ReviewTarget | None:
+    """One statement: the assignment, its version's state (locked on PostgreSQL) and its review's parts."""
+    query = _TARGET_LOCKED if db.engine.dialect.name == "postgresql" else _TARGET
+    rows = db.session.connection().execute(query, {"assignment_id": assignment_id}).all()
+    if not rows:
+        return None
+    cache.note_generation(CATALOG, rows[0][-2])
+    stored = frozenset(row[-1] for row in rows if row[-1] is not None)
+    return ReviewTarget(*rows[0][:-2], stored)
+
+
+_UPDATE_RESULT = (
+    update(PartResult.__table__)
+    .where(PartResult.review_id == bindparam("review"), PartResult.part_key == bindparam("key"))
+    .values(result=bindparam("chosen"), feedback=bindparam("text"))
+)
+_INSERT_RESULT = insert(PartResult.__table__).values(
+    review_id=bindparam("review"), part_key=bindparam("key"), result=bindparam("chosen"),
+    feedback=bindparam("text"),
+)
+
+
+def save_results(*, reviewer, target: ReviewTarget, parts, entries: dict[str, tuple[str | None, str]]) -> None:
+    """save_review in plain statements, for the scoring page's save button: what the version and assignment
+    allow checked on `target` (read locked), then one UPDATE of the stored results (an INSERT for the first).
+    The first save starts the review as save_review does, through the objects (once per review)."""
+    too_long = _oversize(parts, entries)
+    if too_long:
+        raise ResultsIncomplete(too_long)
+    refusal = _refusal(reviewer, target.reviewer_id, target.is_open, target.version_state)
+    if refusal:
+        raise ReviewError(refusal)
+    review_id = target.review_id
+    if target.version_state == State.SUBMITTED or review_id is None:
+        assignment = db.session.get(Assignment, target.id)
+        _start_review(assignment.version, reviewer)
+        review = _review_for(assignment)
+        db.session.flush()
+        review_id = review.id
+    values = []
+    for part in parts:
+        result, feedback = entries.get(part.key, (None, ""))
+        values.append({"review": review_id, "key": part.key, "chosen": result or None, "text": feedback.strip()})
+    stored = [v for v in values if v["key"] in target.stored_parts]
+    new = [v for v in values if v["key"] not in target.stored_parts]
+    connection = db.session.connection()
+    if stored:
+        connection.execute(_UPDATE_RESULT, stored)
+    if new:
+        connection.execute(_INSERT_RESULT, new)
+
+
 def confirm_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple[str | None, str]]) -> Review:
     """Record the final results once. Refused when a part lacks a result or a Not yet lacks feedback, and when
     this assignment was already confirmed (another tab) or taken away. May decide the version."""
@@ -176,12 +265,19 @@ def confirm_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple
 
 
 def _require_open(reviewer, assignment: Assignment) -> None:
-    if assignment.reviewer_id != reviewer.id:
-        raise ReviewError("This submission is not assigned to you.")
-    if not assignment.is_open:
-        raise ReviewError("This review is closed: it was confirmed, declined or reassigned.")
-    if assignment.version.state not in (State.SUBMITTED, State.IN_REVIEW):
-        raise ReviewError("This version is no longer waiting for review.")
+    refusal = _refusal(reviewer, assignment.reviewer_id, assignment.is_open, assignment.version.state)
+    if refusal:
+        raise ReviewError(refusal)
+
+
+def _refusal(reviewer, reviewer_id: int, is_open: bool, version_state: str) -> str | None:
+    if reviewer_id != reviewer.id:
+        return "This submission is not assigned to you."
+    if not is_open:
+        return "This review is closed: it was confirmed, declined or reassigned."
+    if version_state not in (State.SUBMITTED, State.IN_REVIEW):
+        return "This version is no longer waiting for review."
+    return None
 
 
 def _results_of(review: Review) -> dict[str, str | None]:

@@ -4,12 +4,13 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.audit import utcnow
+from portal.catalog.cached import requirements_view
 from portal.catalog.models import Credential
 from portal.extensions import db
 from portal.permissions import can_review, require_reviewer, signed_in_user
 from portal.reviews import queue as reviewer_queue
-from portal.reviews import services
-from portal.reviews.changes import earlier_round
+from portal.reviews import scoring, services
+from portal.reviews.changes import earlier_round_of
 from portal.reviews.forms import (
     DECLINE_NOTE_LABEL,
     DECLINE_REASON_LABEL,
@@ -17,8 +18,9 @@ from portal.reviews.forms import (
     RESULT_CHOICES,
     DeclineForm,
     entries_from_form,
-    entries_from_review,
     make_results_form,
+    posted_action,
+    posted_entries,
 )
 from portal.reviews.models import Assignment, Review
 from portal.submissions.downloads import send_artifact
@@ -29,17 +31,12 @@ from portal.templating import url_pattern
 bp = Blueprint("reviews", __name__, url_prefix="/review")
 
 
-# Everything the scoring page shows, built once: one query (the review's results joined), plus one for the files.
-_SCORED = (
+# Checking and confirming work on the objects, built once: one query, the review's results joined.
+SCORING_POST = select(Assignment).where(Assignment.id == bindparam("assignment_id")).options(
     joinedload(Assignment.version).joinedload(Version.submission).joinedload(Submission.credential)
     .joinedload(Credential.stack),
     joinedload(Assignment.review).joinedload(Review.results),
 )
-SCORING_PAGE = select(Assignment).where(Assignment.id == bindparam("assignment_id")).options(
-    *_SCORED, joinedload(Assignment.version).selectinload(Version.artifacts)
-)
-# Saving needs no files: they load only if the page is shown again with problems.
-SCORING_POST = select(Assignment).where(Assignment.id == bindparam("assignment_id")).options(*_SCORED)
 PLAIN = select(Assignment).where(Assignment.id == bindparam("assignment_id"))
 
 
@@ -78,19 +75,49 @@ def availability():
 @require_reviewer
 def score(assignment_id: int):
     if request.method == "GET":
-        assignment = _load_assignment(assignment_id, SCORING_PAGE)
-        return _score_page(assignment, entries_from_review(assignment.review))
+        return _score_page(_load_page(assignment_id))
+    if posted_action(request.form) == "save":
+        return _save(assignment_id)
     assignment = _load_assignment(assignment_id, SCORING_POST)
     parts = assignment.version.requirements.parts
     form = make_results_form(parts, formdata=request.form)
     entries = entries_from_form(form, parts)
     if form.validate_on_submit():
         return _record(assignment, form, entries)
-    return _score_page(assignment, entries)
+    return _score_page(_load_page(assignment_id), entries)
+
+
+def _load_page(assignment_id: int) -> scoring.ScoringPage:
+    page = scoring.load(assignment_id)
+    if page is None or not can_review(current_user, page):
+        abort(404)
+    return page
+
+
+def _save(assignment_id: int):
+    """Save for later, the button pressed most: plain statements, no objects (services.save_results)."""
+    target = services.lock_review_target(assignment_id)
+    if target is None or not can_review(current_user, target):
+        abort(404)
+    parts = requirements_view(target.requirements_id).parts
+    entries = posted_entries(parts, request.form)
+    try:
+        services.save_results(reviewer=signed_in_user(), target=target, parts=parts, entries=entries)
+    except services.ResultsIncomplete as incomplete:
+        db.session.rollback()  # nothing was stored
+        return _score_page(_load_page(assignment_id), entries, problems=incomplete.problems)
+    except services.ReviewError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("reviews.score", assignment_id=assignment_id))
+    db.session.commit()
+    flash("Saved. You can come back to this review later.", "success")
+    return redirect(url_for("reviews.score", assignment_id=assignment_id))
 
 
 def _record(assignment: Assignment, form, entries):
-    """The scoring page's buttons: save for later, check (then ask to confirm), and the confirmation itself."""
+    """The scoring page's other buttons: check (then ask to confirm), the confirmation itself, and a save posted
+    without its action (as the save button does, through the objects)."""
     action, assignment_id = form.action.data, assignment.id  # the id outlives the commit, which expires the row
     try:
         if action == "confirm":
@@ -99,7 +126,7 @@ def _record(assignment: Assignment, form, entries):
             services.save_review(reviewer=signed_in_user(), assignment=assignment, entries=entries)
     except services.ResultsIncomplete as incomplete:
         db.session.commit()  # keep what the reviewer chose so far; only the confirmation is refused
-        return _score_page(assignment, entries, problems=incomplete.problems)
+        return _score_page(_load_page(assignment_id), entries, problems=incomplete.problems)
     except services.ReviewError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -119,23 +146,24 @@ def _ask_to_confirm(assignment: Assignment, entries):
     these (they travel in hidden fields, so what is confirmed is what was shown)."""
     problems = services.check_results(assignment.version, entries)
     if problems:
-        return _score_page(assignment, entries, problems=problems)
+        return _score_page(_load_page(assignment.id), entries, problems=problems)
     outcome = services.outcome({key: result for key, (result, _) in entries.items()})
     return render_template(
         "reviews/confirm.html", assignment=assignment, version=assignment.version, entries=entries, outcome=outcome,
     )
 
 
-def _score_page(assignment: Assignment, entries: dict[str, tuple[str | None, str]], problems=()):
-    """The page with `entries` (part key -> the result and feedback to show) in its fields."""
-    version = assignment.version
-    page = render_template(
-        "reviews/score.html", assignment=assignment, version=version, entries=entries, problems=list(problems),
-        blind=version.submission.credential.stack.blind_review, result_choices=RESULT_CHOICES,
+def _score_page(page: scoring.ScoringPage, entries=None, problems=()):
+    """The page with `entries` (part key -> the result and feedback to show; the saved ones by default) in its
+    fields."""
+    file_href = url_pattern("reviews.download", "artifact_id", assignment_id=page.assignment_id)
+    rows = scoring.part_rows(page, page.results if entries is None else entries, problems, file_href)
+    html = render_template(
+        "reviews/score.html", page=page, rows=rows, problems=list(problems), result_choices=RESULT_CHOICES,
         decline_reasons=DECLINE_REASONS, decline_labels=(DECLINE_REASON_LABEL, DECLINE_NOTE_LABEL),
-        earlier=earlier_round(version),
+        earlier=earlier_round_of(page, page.parts),
     )
-    return page, (422 if problems else 200)
+    return html, (422 if problems else 200)
 
 
 @bp.post("/assignments/<int:assignment_id>/decline")
