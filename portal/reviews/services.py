@@ -134,43 +134,52 @@ def save_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple[st
     too_long = oversize_feedback(version, entries)
     if too_long:
         raise ResultsIncomplete(too_long)
+    review = _open_review(reviewer, assignment, entries)
+    db.session.flush()
+    return review
+
+
+def _open_review(reviewer, assignment: Assignment, entries: dict[str, tuple[str | None, str]]) -> Review:
+    """Lock, check that the assignment is still the reviewer's and open, start the review, and put the results in
+    the review (not flushed: confirming adds its time first, so the row is written once)."""
+    version = assignment.version
     _lock_for_review(assignment)
     _require_open(reviewer, assignment)
     _start_review(version, reviewer)
     review = _review_for(assignment)
     _store(review, version, entries)
-    db.session.flush()
     return review
+
+
+_CLOSE_DONE = (
+    update(Assignment)
+    .where(Assignment.id == bindparam("assignment_id"), Assignment.state == AssignmentState.OPEN)
+    .values(state=AssignmentState.DONE, closed_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
 
 
 def confirm_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple[str | None, str]]) -> Review:
     """Record the final results once. Refused when a part lacks a result or a Not yet lacks feedback, and when
     this assignment was already confirmed (another tab) or taken away. May decide the version."""
-    review = save_review(reviewer=reviewer, assignment=assignment, entries=entries)
     problems = check_results(assignment.version, entries)
     if problems:
+        save_review(reviewer=reviewer, assignment=assignment, entries=entries)  # kept: only the confirming fails
         raise ResultsIncomplete(problems)
+    review = _open_review(reviewer, assignment, entries)
     now = utcnow()
-    closed = db.session.execute(
-        update(Assignment)
-        .where(Assignment.id == assignment.id, Assignment.state == AssignmentState.OPEN)
-        .values(state=AssignmentState.DONE, closed_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    closed = db.session.execute(_CLOSE_DONE, {"assignment_id": assignment.id, "now": now})
     if closed.rowcount != 1:
         raise ReviewError("This review was already confirmed or reassigned; nothing was changed.")
     set_committed_value(assignment, "state", AssignmentState.DONE)
     set_committed_value(assignment, "closed_at", now)
     review.confirmed_at = now
     db.session.flush()
-    audit.record(
-        "review.confirm",
-        actor=reviewer,
-        subject=assignment.version.submission,
-        version=assignment.version.number,
-        outcome=outcome(_results_of(review)).value,
-    )
-    _decide_if_complete(assignment.version, actor=reviewer)  # the version is still locked from save_review
+    results = _results_of(review)
+    version = assignment.version
+    audit.record("review.confirm", actor=reviewer, subject=version.submission, version=version.number,
+                 outcome=outcome(results).value)
+    _decide_after_confirm(version, assignment, results, actor=reviewer)  # still locked from _open_review
     route_to_freed(reviewer.id, actor=reviewer)
     return review
 
@@ -252,13 +261,29 @@ def _decide_if_complete(version: Version, *, actor) -> None:
     _decide(version, _results_of(reviews[0]), actor=actor)
 
 
-def _decide(version: Version, results: dict[str, str | None], *, actor) -> None:
-    """Apply the outcome, release any review still open on the version, and tell the educator."""
+def _decide_after_confirm(version: Version, assignment: Assignment, results: dict[str, str | None], *,
+                          actor) -> None:
+    """_decide_if_complete for a review just confirmed, reading the version's assignments instead of its reviews:
+    a regular review is confirmed exactly when its assignment is done (both in one transaction), so while no other
+    assignment is done, this review alone counts, and its results are those just stored."""
+    assignments = version_assignments(version)
+    others_done = [a for a in assignments if a.state == AssignmentState.DONE and a.id != assignment.id]
+    if 1 + len(others_done) < routing.reviews_needed_for(version.submission_id):
+        return
+    if others_done:
+        _decide_if_complete(version, actor=actor)  # two reviews: compare them
+        return
+    _decide(version, results, actor=actor, assignments=assignments)
+
+
+def _decide(version: Version, results: dict[str, str | None], *, actor, assignments=None) -> None:
+    """Apply the outcome, release any review still open on the version, and tell the educator. `assignments`:
+    the version's, when the caller read them already."""
     state = outcome(results)
     submission = version.submission
     submissions.transition(submission, state, actor=actor, version=version)
     issued = _issue_credential(version)
-    for assignment in version_assignments(version):
+    for assignment in version_assignments(version) if assignments is None else assignments:
         if assignment.is_open:
             _close(assignment, AssignmentState.RELEASED, why="decided")
     if state == State.EARNED:
