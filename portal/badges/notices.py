@@ -23,6 +23,7 @@ def tell_earned(*, version, issued: IssuedCredential | None) -> None:
         email_body=f"“{title}” was earned: a reviewer marked every part Yes.\n\n"
                    f"Your credential, the feedback and the share panel:\n{url}\n\n{SHARE_HOW}",
         kind="submission.decided",
+        new_link=True,  # a version is decided once
     )
     if issued is not None and issued.completed_stack is not None:
         _tell_stack_earned(issued.completed_stack)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import DateTime, Integer, bindparam, func, or_, select, tuple_, union_all, update
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, defer, joinedload
 
 from portal import audit
 from portal.accounts.models import User
@@ -112,6 +112,11 @@ def _lock_reviewers(stack_id: int) -> list[int]:
     return ids
 
 
+def _holds_sqlite_write_lock() -> bool:
+    # pysqlite opens a transaction (BEGIN) only before its first INSERT, UPDATE or DELETE, whose lock then lasts.
+    return db.session.connection().connection.dbapi_connection.in_transaction
+
+
 # Open assignments of the reviewer of the row: the load that capacity is measured against.
 _OPEN_LOAD = (
     select(func.count())
@@ -119,22 +124,26 @@ _OPEN_LOAD = (
     .scalar_subquery()
 )
 # Columns, not profiles: read after the locks, so always current, and no objects to build per reviewer.
-_CANDIDATES = (
-    select(
-        ReviewerProfile.user_id, User.organization_id,
-        ReviewerProfile.is_active & User.is_reviewer & User.deactivated_at.is_(None),
-        ReviewerProfile.capacity, _OPEN_LOAD, ReviewerProfile.last_assigned_at,
-    )
-    .join(User, User.id == ReviewerProfile.user_id)
-    .where(ReviewerProfile.user_id.in_(bindparam("ids", expanding=True)))
-)
+_CANDIDATE_COLUMNS = select(
+    ReviewerProfile.user_id, User.organization_id,
+    ReviewerProfile.is_active & User.is_reviewer & User.deactivated_at.is_(None),
+    ReviewerProfile.capacity, _OPEN_LOAD, ReviewerProfile.last_assigned_at,
+).join(User, User.id == ReviewerProfile.user_id)
+_CANDIDATES = _CANDIDATE_COLUMNS.where(ReviewerProfile.user_id.in_(bindparam("ids", expanding=True)))
+_STACK_CANDIDATES = _CANDIDATE_COLUMNS.join(
+    reviewer_stacks, reviewer_stacks.c.reviewer_id == ReviewerProfile.user_id
+).where(reviewer_stacks.c.stack_id == bindparam("stack_id"))
 
 
 def load_candidates(stack_id: int) -> list[Candidate]:
-    ids = _lock_reviewers(stack_id)
-    if not ids:
-        return []
-    rows = db.session.execute(_CANDIDATES, {"ids": ids})
+    if db.engine.dialect.name != "postgresql" and _holds_sqlite_write_lock():
+        # The transaction holds SQLite's one write lock already: nothing to take, so one query.
+        rows = db.session.execute(_STACK_CANDIDATES, {"stack_id": stack_id})
+    else:
+        ids = _lock_reviewers(stack_id)
+        if not ids:
+            return []
+        rows = db.session.execute(_CANDIDATES, {"ids": ids})
     return [
         Candidate(user_id, org, bool(is_active), True, capacity, load, last_assigned_at)
         for user_id, org, is_active, capacity, load, last_assigned_at in rows
@@ -352,7 +361,8 @@ def _waiting(page_query, limit: int, **params) -> list[Version]:
 
 # What routing reads of a version it tries: the submission, its credential (the stack) and the author.
 _LOAD_WAITING = select(Version).where(Version.id.in_(bindparam("ids", expanding=True))).options(
-    joinedload(Version.submission).options(joinedload(Submission.credential), joinedload(Submission.educator))
+    defer(Version.answers),  # routing never reads them, and they are the largest column
+    joinedload(Version.submission).options(joinedload(Submission.credential), joinedload(Submission.educator)),
 )
 _ALL_WAITING = _oldest_first(select(Version.id, Version.submission_id))
 

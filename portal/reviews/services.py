@@ -168,13 +168,12 @@ def confirm_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple
         raise ResultsIncomplete(problems)
     review = _open_review(reviewer, assignment, entries)
     now = utcnow()
+    review.confirmed_at = now  # before the UPDATE below flushes the review: it is written once
     closed = db.session.execute(_CLOSE_DONE, {"assignment_id": assignment.id, "now": now})
     if closed.rowcount != 1:
         raise ReviewError("This review was already confirmed or reassigned; nothing was changed.")
     set_committed_value(assignment, "state", AssignmentState.DONE)
     set_committed_value(assignment, "closed_at", now)
-    review.confirmed_at = now
-    db.session.flush()
     results = _results_of(review)
     version = assignment.version
     audit.record("review.confirm", actor=reviewer, subject=version.submission, version=version.number,
@@ -298,6 +297,7 @@ def _decide(version: Version, results: dict[str, str | None], *, actor, assignme
         email_subject=f"Earned: {title}" if state == State.EARNED else f"Not yet: {title}, feedback is ready",
         email_body=f"{text}\n\nRead the result and feedback for every part of version {version.number}.",
         kind="submission.decided",
+        new_link=True,  # a version is decided once
     )
 
 
@@ -583,6 +583,7 @@ def _tell_reviewer(assignment: Assignment) -> None:
         email_subject=f"New review assigned: {title}",
         email_body=f"A submission of “{title}” is waiting for your review. It is due {assignment.due_at:%d %b %Y}.",
         kind="review.assigned",
+        new_link=True,
     )
 
 
