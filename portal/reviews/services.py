@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -134,20 +134,12 @@ def save_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple[st
     too_long = oversize_feedback(version, entries)
     if too_long:
         raise ResultsIncomplete(too_long)
-    review = _open_review(reviewer, assignment, entries)
-    db.session.flush()
-    return review
-
-
-def _open_review(reviewer, assignment: Assignment, entries: dict[str, tuple[str | None, str]]) -> Review:
-    """Lock, check that the assignment is still the reviewer's and open, start the review, and put the results in
-    the review (not flushed: confirming adds its time first, so the row is written once)."""
-    version = assignment.version
     _lock_for_review(assignment)
     _require_open(reviewer, assignment)
     _start_review(version, reviewer)
     review = _review_for(assignment)
     _store(review, version, entries)
+    db.session.flush()
     return review
 
 
@@ -167,21 +159,47 @@ def confirm_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple
     if problems:
         save_review(reviewer=reviewer, assignment=assignment, entries=entries)  # kept: only the confirming fails
         raise ResultsIncomplete(problems)
-    review = _open_review(reviewer, assignment, entries)
+    version = assignment.version
+    _lock_for_review(assignment)
+    _require_open(reviewer, assignment)
+    _start_review(version, reviewer)
     now = utcnow()
-    review.confirmed_at = now  # before the UPDATE below flushes the review: it is written once
     closed = db.session.execute(_CLOSE_DONE, {"assignment_id": assignment.id, "now": now})
     if closed.rowcount != 1:
         raise ReviewError("This review was already confirmed or reassigned; nothing was changed.")
     set_committed_value(assignment, "state", AssignmentState.DONE)
     set_committed_value(assignment, "closed_at", now)
-    results = _results_of(review)
-    version = assignment.version
+    review, results = _store_confirmed(assignment, version, entries, now)
     audit.record("review.confirm", actor=reviewer, subject=version.submission, version=version.number,
                  outcome=outcome(results).value)
-    _decide_after_confirm(version, assignment, results, actor=reviewer)  # still locked from _open_review
+    _decide_after_confirm(version, assignment, results, actor=reviewer)  # still locked from _lock_for_review
     route_to_freed(reviewer.id, actor=reviewer)
     return review
+
+
+_INSERT_RESULTS = insert(PartResult.__table__)
+
+
+def _store_confirmed(assignment: Assignment, version: Version, entries: dict[str, tuple[str | None, str]],
+                     now) -> tuple[Review, dict[str, str | None]]:
+    """The confirmed review, written once with its time, and its results. A first review's results go in one
+    statement (the ORM would insert them one by one); a review saved before changes in place."""
+    if assignment.review is not None:
+        review = assignment.review
+        _store(review, version, entries)
+        review.confirmed_at = now
+        db.session.flush()
+        return review, _results_of(review)
+    review = _review_for(assignment)
+    review.confirmed_at = now
+    db.session.flush()
+    rows = [
+        {"review_id": review.id, "part_key": part.key, "result": result or None, "feedback": feedback.strip()}
+        for part in version.requirements.parts
+        for result, feedback in [entries.get(part.key, (None, ""))]
+    ]
+    db.session.execute(_INSERT_RESULTS, rows)
+    return review, {row["part_key"]: row["result"] for row in rows}
 
 
 def _require_open(reviewer, assignment: Assignment) -> None:
