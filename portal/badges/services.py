@@ -20,9 +20,9 @@ from portal.badges.documents import credential_document, stack_document, xsd_dat
 from portal.badges.models import STATUS_LIST_SIZE, IssuedCredential, IssuerKey, Kind
 from portal.badges.status import bit_is_set, current_bits
 from portal.badges.verification import Verification, check_document
+from portal.catalog.models import Credential
 from portal.extensions import db
 from portal.notifications import services as notifications
-from portal.catalog.models import Credential
 from portal.submissions.models import State, Submission, Version
 
 __all__ = [
