@@ -68,6 +68,10 @@ class IssuedCredential(db.Model):
     version: Mapped[Version | None] = relationship()
     revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
 
+    # Not stored: the stack's certificate that issuing this credential completed, set by issue_for_version so
+    # the notices need not look for it.
+    completed_stack = None
+
     @property
     def credential_url_id(self) -> str:
         return f"urn:uuid:{self.uuid}"

@@ -2,10 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-
-from portal.badges.models import IssuedCredential, Kind
-from portal.extensions import db
+from portal.badges.models import IssuedCredential
 from portal.links import public_url
 from portal.notifications import services as notifications
 
@@ -26,10 +23,10 @@ def tell_earned(*, version, issued: IssuedCredential | None) -> None:
         email_body=f"“{title}” was earned: a reviewer marked every part Yes.\n\n"
                    f"Your credential, the feedback and the share panel:\n{url}\n\n{SHARE_HOW}",
         kind="submission.decided",
+        new_link=True,  # a version is decided once
     )
-    stack_credential = _stack_credential_completed_by(issued)
-    if stack_credential is not None:
-        _tell_stack_earned(stack_credential)
+    if issued is not None and issued.completed_stack is not None:
+        _tell_stack_earned(issued.completed_stack)
 
 
 def _tell_stack_earned(issued: IssuedCredential) -> None:
@@ -42,16 +39,6 @@ def _tell_stack_earned(issued: IssuedCredential) -> None:
                    f"credential.\n\nYour stack credential and its share panel:\n{url}\n\n{SHARE_HOW}",
         kind="badge.stack_earned",
     )
-
-
-def _stack_credential_completed_by(issued: IssuedCredential | None) -> IssuedCredential | None:
-    """The stack credential issued together with issued (it is made right after the last credential)."""
-    if issued is None:
-        return None
-    return db.session.scalar(select(IssuedCredential).where(
-        IssuedCredential.earner_id == issued.earner_id, IssuedCredential.stack_id == issued.stack_id,
-        IssuedCredential.kind == Kind.STACK, IssuedCredential.issued_at >= issued.issued_at,
-    ))
 
 
 def _path(url: str) -> str:

@@ -10,7 +10,8 @@ import uuid as uuid_module
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy.orm import aliased
 
 from portal import audit, cache
 from portal.audit import utcnow
@@ -19,6 +20,7 @@ from portal.badges.documents import credential_document, stack_document, xsd_dat
 from portal.badges.models import STATUS_LIST_SIZE, IssuedCredential, IssuerKey, Kind
 from portal.badges.status import bit_is_set, current_bits
 from portal.badges.verification import Verification, check_document
+from portal.catalog.models import Credential
 from portal.extensions import db
 from portal.notifications import services as notifications
 from portal.submissions.models import State, Submission, Version
@@ -41,9 +43,12 @@ def _free_status_index() -> int:
     """A random index no credential holds yet. The list is large, so the first draw is nearly always free."""
     for _ in range(1000):
         index = secrets.randbelow(STATUS_LIST_SIZE)
-        if db.session.scalar(select(IssuedCredential.id).where(IssuedCredential.status_index == index)) is None:
+        if db.session.scalar(_INDEX_TAKEN, {"index": index}) is None:
             return index
     raise BadgeError("The status list is full: no free index was found.")
+
+
+_INDEX_TAKEN = select(IssuedCredential.id).where(IssuedCredential.status_index == bindparam("index"))
 
 
 def _sign_and_store(row: IssuedCredential, document: dict) -> IssuedCredential:
@@ -60,18 +65,35 @@ def _sign_and_store(row: IssuedCredential, document: dict) -> IssuedCredential:
     return row
 
 
-def _new_row(**values) -> IssuedCredential:
+def _new_row(status_index: int | None = None, **values) -> IssuedCredential:
     return IssuedCredential(
-        uuid=str(uuid_module.uuid4()), status_index=_free_status_index(), share_token=secrets.token_urlsafe(32),
-        issued_at=utcnow(), **values,
+        uuid=str(uuid_module.uuid4()),
+        status_index=_free_status_index() if status_index is None else status_index,
+        share_token=secrets.token_urlsafe(32), issued_at=utcnow(), **values,
     )
 
 
-def _issued_for(earner_id: int, credential_id: int) -> IssuedCredential | None:
-    return db.session.scalar(select(IssuedCredential).where(
-        IssuedCredential.earner_id == earner_id, IssuedCredential.credential_id == credential_id,
-        IssuedCredential.kind == Kind.CREDENTIAL,
+# What issuing needs to know about the earner, in one statement: each credential of the stack with the earner's
+# credential row for it (if any), whether they hold the stack's certificate, and whether a drawn status index is
+# taken. The ids are set on the new rows directly: no relationship is loaded for them.
+_credential_row = aliased(IssuedCredential, name="held")
+_STANDING = (
+    select(
+        Credential.id, _credential_row.id.label("issued_id"), _credential_row.revoked_at,
+        select(IssuedCredential.id).where(
+            IssuedCredential.earner_id == bindparam("earner_id"), IssuedCredential.stack_id == bindparam("stack_id"),
+            IssuedCredential.kind == Kind.STACK,
+        ).exists().label("has_stack"),
+        select(IssuedCredential.id).where(IssuedCredential.status_index == bindparam("index")).exists()
+        .label("index_taken"),
+    )
+    .outerjoin(_credential_row, and_(
+        _credential_row.credential_id == Credential.id, _credential_row.earner_id == bindparam("earner_id"),
+        _credential_row.kind == Kind.CREDENTIAL,
     ))
+    .where(Credential.stack_id == bindparam("stack_id"))
+    .order_by(Credential.position, Credential.id)
+)
 
 
 def issue_for_version(*, version: Version) -> IssuedCredential | None:
@@ -81,37 +103,35 @@ def issue_for_version(*, version: Version) -> IssuedCredential | None:
     if version.state != State.EARNED:
         return None
     submission = version.submission
-    if _issued_for(submission.educator_id, submission.credential_id) is not None:
+    credential = submission.credential
+    index = secrets.randbelow(STATUS_LIST_SIZE)
+    standing = db.session.execute(
+        _STANDING, {"earner_id": submission.educator_id, "stack_id": credential.stack_id, "index": index}
+    ).all()
+    if any(row.id == credential.id and row.issued_id is not None for row in standing):
         return None
+    earner = submission.educator
     row = _new_row(
-        earner=submission.educator, credential=submission.credential, stack=submission.credential.stack,
-        version=version, kind=Kind.CREDENTIAL,
+        status_index=None if standing and standing[0].index_taken else index, earner_id=earner.id,
+        credential_id=credential.id, stack_id=credential.stack_id, version_id=version.id, kind=Kind.CREDENTIAL,
     )
     document = credential_document(
-        uuid=row.uuid, earner=submission.educator, credential=submission.credential,
+        uuid=row.uuid, earner=earner, credential=credential,
         parts=version.requirements.parts, valid_from=version.decided_at or row.issued_at,
         status_index=row.status_index, salt=secrets.token_hex(16),
     )
     _sign_and_store(row, document)
-    _issue_stack_if_complete(submission.educator, submission.credential.stack)
+    completes = standing and not standing[0].has_stack and all(
+        r.id == credential.id or (r.issued_id is not None and r.revoked_at is None) for r in standing
+    )
+    if completes:
+        row.completed_stack = _issue_stack(earner, credential.stack)  # tell_earned names it
     return row
 
 
-def _issue_stack_if_complete(earner, stack) -> IssuedCredential | None:
-    held = set(db.session.scalars(select(IssuedCredential.credential_id).where(
-        IssuedCredential.earner_id == earner.id, IssuedCredential.stack_id == stack.id,
-        IssuedCredential.kind == Kind.CREDENTIAL, IssuedCredential.revoked_at.is_(None),
-    )))
+def _issue_stack(earner, stack) -> IssuedCredential:
+    row = _new_row(earner_id=earner.id, stack_id=stack.id, kind=Kind.STACK)
     credentials = list(stack.credentials)
-    if not credentials or any(c.id not in held for c in credentials):
-        return None
-    already = db.session.scalar(select(IssuedCredential.id).where(
-        IssuedCredential.earner_id == earner.id, IssuedCredential.stack_id == stack.id,
-        IssuedCredential.kind == Kind.STACK,
-    ))
-    if already is not None:
-        return None
-    row = _new_row(earner=earner, stack=stack, kind=Kind.STACK)
     document = stack_document(
         uuid=row.uuid, earner=earner, stack=stack, credentials=credentials, valid_from=row.issued_at,
         status_index=row.status_index, salt=secrets.token_hex(16),

@@ -138,20 +138,21 @@ def outbox_status(*, now: datetime | None = None, failing_limit: int = 20) -> Ou
 
 def notify(
     *, user, text: str, link: str = "", email_subject: str | None = None, email_body: str | None = None,
-    kind: str = "notice",
+    kind: str = "notice", new_link: bool = False,
 ) -> Notice:
     """Add an in-page notice for user and flush; with email_subject, also queue an email to user.email
     (body: email_body, or the notice text, then the page's absolute address built from PORTAL_URL).
     Both are kept only if the caller commits.
 
     link must be a path to a page on this site ("/submissions/3"), or "": anything else raises ValueError.
-    Text longer than the column is cut with an ellipsis.
+    Text longer than the column is cut with an ellipsis. new_link: the link names something made in this
+    transaction (a new assignment, a decision), so no unread notice can say the same and none is looked for.
     """
     if link and not is_safe_next(link):
         raise ValueError(f"A notice links only to a path on this site, not {link!r}")
     text = _shorten(" ".join(text.split()), NOTICE_TEXT_LIMIT)
     _notices_changed(user.id)
-    same = _unread_duplicate(user.id, text, link)
+    same = None if new_link else _unread_duplicate(user.id, text, link)
     if same is not None:
         # The person has not read the same news yet: bring it to the top instead of saying it twice.
         same.created_at = utcnow()

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import DateTime, Integer, bindparam, func, or_, select, tuple_, union_all, update
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, defer, joinedload
 
 from portal import audit
 from portal.accounts.models import User
@@ -118,6 +118,11 @@ def _lock_reviewers(stack_id: int) -> list[int]:
     return ids
 
 
+def _holds_sqlite_write_lock() -> bool:
+    # pysqlite opens a transaction (BEGIN) only before its first INSERT, UPDATE or DELETE, whose lock then lasts.
+    return db.session.connection().connection.dbapi_connection.in_transaction
+
+
 # Open assignments of the reviewer of the row: the load that capacity is measured against.
 _OPEN_LOAD = (
     select(func.count())
@@ -125,22 +130,26 @@ _OPEN_LOAD = (
     .scalar_subquery()
 )
 # Columns, not profiles: read after the locks, so always current, and no objects to build per reviewer.
-_CANDIDATES = (
-    select(
-        ReviewerProfile.user_id, User.organization_id,
-        ReviewerProfile.is_active & User.is_reviewer & User.deactivated_at.is_(None),
-        ReviewerProfile.capacity, _OPEN_LOAD, ReviewerProfile.last_assigned_at,
-    )
-    .join(User, User.id == ReviewerProfile.user_id)
-    .where(ReviewerProfile.user_id.in_(bindparam("ids", expanding=True)))
-)
+_CANDIDATE_COLUMNS = select(
+    ReviewerProfile.user_id, User.organization_id,
+    ReviewerProfile.is_active & User.is_reviewer & User.deactivated_at.is_(None),
+    ReviewerProfile.capacity, _OPEN_LOAD, ReviewerProfile.last_assigned_at,
+).join(User, User.id == ReviewerProfile.user_id)
+_CANDIDATES = _CANDIDATE_COLUMNS.where(ReviewerProfile.user_id.in_(bindparam("ids", expanding=True)))
+_STACK_CANDIDATES = _CANDIDATE_COLUMNS.join(
+    reviewer_stacks, reviewer_stacks.c.reviewer_id == ReviewerProfile.user_id
+).where(reviewer_stacks.c.stack_id == bindparam("stack_id"))
 
 
 def load_candidates(stack_id: int) -> list[Candidate]:
-    ids = _lock_reviewers(stack_id)
-    if not ids:
-        return []
-    rows = db.session.execute(_CANDIDATES, {"ids": ids})
+    if db.engine.dialect.name != "postgresql" and _holds_sqlite_write_lock():
+        # The transaction holds SQLite's one write lock already: nothing to take, so one query.
+        rows = db.session.execute(_STACK_CANDIDATES, {"stack_id": stack_id})
+    else:
+        ids = _lock_reviewers(stack_id)
+        if not ids:
+            return []
+        rows = db.session.execute(_CANDIDATES, {"ids": ids})
     return [
         Candidate(user_id, org, bool(is_active), True, capacity, load, last_assigned_at)
         for user_id, org, is_active, capacity, load, last_assigned_at in rows
@@ -272,6 +281,13 @@ def route(version: Version, *, actor=None) -> list[Assignment]:
     return created
 
 
+# On the table, not the model: an ORM-enabled UPDATE costs more to prepare than to run.
+_PROFILES = ReviewerProfile.__table__
+_ASSIGNED_NOW = (
+    update(_PROFILES).where(_PROFILES.c.user_id == bindparam("reviewer_id")).values(last_assigned_at=bindparam("now"))
+)
+
+
 def assign(version: Version, *, reviewer_id: int, actor=None) -> Assignment:
     now = utcnow()
     days = current_app.config["REVIEW_DUE_DAYS"]
@@ -279,12 +295,7 @@ def assign(version: Version, *, reviewer_id: int, actor=None) -> Assignment:
         version=version, reviewer_id=reviewer_id, assigned_at=now, due_at=now + timedelta(days=days)
     )
     db.session.add(assignment)
-    db.session.execute(
-        update(ReviewerProfile)
-        .where(ReviewerProfile.user_id == reviewer_id)
-        .values(last_assigned_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    db.session.execute(_ASSIGNED_NOW, {"reviewer_id": reviewer_id, "now": now})
     db.session.flush()
     audit.record(
         "review.assign",
@@ -358,7 +369,8 @@ def _waiting(page_query, limit: int, **params) -> list[Version]:
 
 # What routing reads of a version it tries: the submission, its credential (the stack) and the author.
 _LOAD_WAITING = select(Version).where(Version.id.in_(bindparam("ids", expanding=True))).options(
-    joinedload(Version.submission).options(joinedload(Submission.credential), joinedload(Submission.educator))
+    defer(Version.answers),  # routing never reads them, and they are the largest column
+    joinedload(Version.submission).options(joinedload(Submission.credential), joinedload(Submission.educator)),
 )
 _ALL_WAITING = _oldest_first(select(Version.id, Version.submission_id))
 

@@ -232,36 +232,63 @@ def save_results(*, reviewer, target: ReviewTarget, parts, entries: dict[str, tu
         connection.execute(_INSERT_RESULT, new)
 
 
+# On the table, not the model: an ORM-enabled UPDATE costs more to prepare than to run.
+_ASSIGNMENTS = Assignment.__table__
+_CLOSE_DONE = (
+    update(_ASSIGNMENTS)
+    .where(_ASSIGNMENTS.c.id == bindparam("assignment_id"), _ASSIGNMENTS.c.state == AssignmentState.OPEN)
+    .values(state=AssignmentState.DONE, closed_at=bindparam("now"))
+)
+
+
 def confirm_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple[str | None, str]]) -> Review:
     """Record the final results once. Refused when a part lacks a result or a Not yet lacks feedback, and when
     this assignment was already confirmed (another tab) or taken away. May decide the version."""
-    review = save_review(reviewer=reviewer, assignment=assignment, entries=entries)
     problems = check_results(assignment.version, entries)
     if problems:
+        save_review(reviewer=reviewer, assignment=assignment, entries=entries)  # kept: only the confirming fails
         raise ResultsIncomplete(problems)
+    version = assignment.version
+    _lock_for_review(assignment)
+    _require_open(reviewer, assignment)
+    _start_review(version, reviewer)
     now = utcnow()
-    closed = db.session.execute(
-        update(Assignment)
-        .where(Assignment.id == assignment.id, Assignment.state == AssignmentState.OPEN)
-        .values(state=AssignmentState.DONE, closed_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    closed = db.session.execute(_CLOSE_DONE, {"assignment_id": assignment.id, "now": now})
     if closed.rowcount != 1:
         raise ReviewError("This review was already confirmed or reassigned; nothing was changed.")
     set_committed_value(assignment, "state", AssignmentState.DONE)
     set_committed_value(assignment, "closed_at", now)
-    review.confirmed_at = now
-    db.session.flush()
-    audit.record(
-        "review.confirm",
-        actor=reviewer,
-        subject=assignment.version.submission,
-        version=assignment.version.number,
-        outcome=outcome(_results_of(review)).value,
-    )
-    _decide_if_complete(assignment.version, actor=reviewer)  # the version is still locked from save_review
+    review, results = _store_confirmed(assignment, version, entries, now)
+    audit.record("review.confirm", actor=reviewer, subject=version.submission, version=version.number,
+                 outcome=outcome(results).value)
+    _decide_after_confirm(version, assignment, results, actor=reviewer)  # still locked from _lock_for_review
     route_to_freed(reviewer.id, actor=reviewer)
     return review
+
+
+_INSERT_RESULTS = insert(PartResult.__table__)
+
+
+def _store_confirmed(assignment: Assignment, version: Version, entries: dict[str, tuple[str | None, str]],
+                     now) -> tuple[Review, dict[str, str | None]]:
+    """The confirmed review, written once with its time, and its results. A first review's results go in one
+    statement (the ORM would insert them one by one); a review saved before changes in place."""
+    if assignment.review is not None:
+        review = assignment.review
+        _store(review, version, entries)
+        review.confirmed_at = now
+        db.session.flush()
+        return review, _results_of(review)
+    review = _review_for(assignment)
+    review.confirmed_at = now
+    db.session.flush()
+    rows = [
+        {"review_id": review.id, "part_key": part.key, "result": result or None, "feedback": feedback.strip()}
+        for part in version.requirements.parts
+        for result, feedback in [entries.get(part.key, (None, ""))]
+    ]
+    db.session.execute(_INSERT_RESULTS, rows)
+    return review, {row["part_key"]: row["result"] for row in rows}
 
 
 def _require_open(reviewer, assignment: Assignment) -> None:
@@ -348,13 +375,29 @@ def _decide_if_complete(version: Version, *, actor) -> None:
     _decide(version, _results_of(reviews[0]), actor=actor)
 
 
-def _decide(version: Version, results: dict[str, str | None], *, actor) -> None:
-    """Apply the outcome, release any review still open on the version, and tell the educator."""
+def _decide_after_confirm(version: Version, assignment: Assignment, results: dict[str, str | None], *,
+                          actor) -> None:
+    """_decide_if_complete for a review just confirmed, reading the version's assignments instead of its reviews:
+    a regular review is confirmed exactly when its assignment is done (both in one transaction), so while no other
+    assignment is done, this review alone counts, and its results are those just stored."""
+    assignments = version_assignments(version)
+    others_done = [a for a in assignments if a.state == AssignmentState.DONE and a.id != assignment.id]
+    if 1 + len(others_done) < routing.reviews_needed_for(version.submission_id):
+        return
+    if others_done:
+        _decide_if_complete(version, actor=actor)  # two reviews: compare them
+        return
+    _decide(version, results, actor=actor, assignments=assignments)
+
+
+def _decide(version: Version, results: dict[str, str | None], *, actor, assignments=None) -> None:
+    """Apply the outcome, release any review still open on the version, and tell the educator. `assignments`:
+    the version's, when the caller read them already."""
     state = outcome(results)
     submission = version.submission
     submissions.transition(submission, state, actor=actor, version=version)
     issued = _issue_credential(version)
-    for assignment in version_assignments(version):
+    for assignment in version_assignments(version) if assignments is None else assignments:
         if assignment.is_open:
             _close(assignment, AssignmentState.RELEASED, why="decided")
     if state == State.EARNED:
@@ -369,6 +412,7 @@ def _decide(version: Version, results: dict[str, str | None], *, actor) -> None:
         email_subject=f"Earned: {title}" if state == State.EARNED else f"Not yet: {title}, feedback is ready",
         email_body=f"{text}\n\nRead the result and feedback for every part of version {version.number}.",
         kind="submission.decided",
+        new_link=True,  # a version is decided once
     )
 
 
@@ -654,6 +698,7 @@ def _tell_reviewer(assignment: Assignment) -> None:
         email_subject=f"New review assigned: {title}",
         email_body=f"A submission of “{title}” is waiting for your review. It is due {assignment.due_at:%d %b %Y}.",
         kind="review.assigned",
+        new_link=True,
     )
 
 

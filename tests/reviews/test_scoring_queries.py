@@ -121,3 +121,38 @@ def test_confirming_reads_no_more_when_held_versions_pile_up(make_reviewer, subm
 
     assert many[0] == few[0]
     assert len(routing.waiting_versions()) == 0 and busy.id != freed.id
+
+
+def test_confirming_a_deciding_review_reads_and_writes_each_thing_once(
+    app, client, make_reviewer, submit_plan, login_as
+):
+    """Every part Yes, one review needed: the version is decided, its credential issued, and the freed reviewer
+    given the version waiting for them. The decision needs no read of the reviews (this one is the only one),
+    issuing one read of the earner's standing, and the notices about new things no look for duplicates."""
+    app.config["CALIBRATION_SHARE"] = 0
+    reviewer = make_reviewer(capacity=1)
+    signing_key()  # the issuer key is published on first use, once: not what this test counts
+    first = submit_plan().current_version
+    waiting = submit_plan().current_version
+    assert open_reviewers(waiting) == set()
+    assignment_id = db.session.scalar(select(Assignment.id).where(Assignment.version_id == first.id))
+    login_as(reviewer)
+    path = f"/review/assignments/{assignment_id}"
+
+    with statements() as seen:
+        confirmed = client.post(path, data={**PLAN_FORM, "action": "confirm"})
+
+    assert confirmed.status_code == 302 and confirmed.headers["Location"].endswith("/review")
+    assert open_reviewers(waiting) == {reviewer.id}
+    assert reading(seen, "reviews") == reading(seen, "part_results") == []
+    assert [s for s in seen if s.startswith("SELECT notices.")] == []  # (the session's count is a subquery)
+    # One read for issuing: the stack's credentials with the earner's rows, the certificate, the status index.
+    assert len([s for s in seen if s.startswith("SELECT") and "issued_credentials" in s]) == 1
+    assert len(writing(seen, "reviews")) == 1  # written once, with its confirmation time
+    assert len(writing(seen, "notices")) == 2  # the educator's and the freed reviewer's
+    assert len(writing(seen, "reviewer_profiles")) == 1  # when last assigned (SQLite's write lock is held already)
+    # The session and the assignment; 18 to review, decide and issue (5 of them audit entries and cache
+    # generations); 11 to route the waiting version and tell its reviewer. People (the earner) aside: the test
+    # may hold them loaded already. PostgreSQL locks the reviewers in a statement of its own.
+    locking = 1 if db.engine.dialect.name == "postgresql" else 0
+    assert len(seen) - len(reading(seen, "users")) <= 31 + locking, "\n".join(seen)
