@@ -209,7 +209,7 @@ def write_results(results: list[Result], args, seconds: float) -> str:
         "",
         "p50 / p95: latency of one request as wrk saw it (connect, request, response). req/s: requests per second"
         " at concurrency 2. CPU ms: the portal's CPU time per request, in-process with the Flask test client on the"
-        " same data (median of 9 one at a time; for the confirm, of 3 different assignments after a warm-up)."
+        " same data (median of 41 one at a time; for the confirm, of 3 different assignments after a warm-up)."
         " queries/page: SQL statements of that request (a before_cursor_execute listener). ceiling p50 / ceiling"
         " CPU: the same for benchmarks/bare_app.py, a bare Flask + SQLAlchemy app on the same database under the"
         " same gunicorn settings, driven by the same wrk script, whose view runs one query returning the rows"
@@ -225,7 +225,7 @@ def write_results(results: list[Result], args, seconds: float) -> str:
         " Details per run: benchmarks/out/<database>-<size>/queries.txt (each statement with its time),"
         " queries-confirm.txt and profile-<scenario>.txt.",
         "",
-        "In-process, one request at a time (Flask test client; median of 9; CPU ms is this process's CPU time,"
+        "In-process, one request at a time (Flask test client; median of 41; CPU ms is this process's CPU time,"
         " which other work on the machine hardly changes; SQL ms is the time spent in the statements of one"
         " request):",
         "",

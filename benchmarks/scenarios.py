@@ -43,7 +43,7 @@ def open_assignments(app, exclude_versions=()) -> list:
     with app.app_context():
         rows = db.session.execute(
             select(Assignment.id, Assignment.version_id, Assignment.reviewer_id, User.email, Credential.slug,
-                   Version.requirements_id)
+                   Version.requirements_id, Version.number)
             .join(User, User.id == Assignment.reviewer_id)
             .join(ReviewerProfile, ReviewerProfile.user_id == User.id)
             .join(Version, Version.id == Assignment.version_id)
@@ -76,8 +76,10 @@ def pick_targets(app) -> dict:
         db.session.remove()
     rows = open_assignments(app)
     plan_slugs = {"district-plan"}
-    essays = next(r for r in rows if r.slug not in plan_slugs and r.slug != "implementing-plan")
-    plan = next(r for r in rows if r.slug in plan_slugs)
+    # First versions at every size: a revision's page also shows the earlier round (another, larger page), and
+    # the sizes are compared page for page.
+    essays = next(r for r in rows if r.slug not in plan_slugs and r.slug != "implementing-plan" and r.number == 1)
+    plan = next(r for r in rows if r.slug in plan_slugs and r.number == 1)
     used = {essays.id, plan.id}
     savers, seen = [], set()
     for row in rows:  # two other reviewers, one open assignment each, for the two POSTing connections
