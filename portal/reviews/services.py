@@ -219,10 +219,7 @@ def save_results(*, reviewer, target: ReviewTarget, parts, entries: dict[str, tu
         review = _review_for(assignment)
         db.session.flush()
         review_id = review.id
-    values = []
-    for part in parts:
-        result, feedback = entries.get(part.key, (None, ""))
-        values.append({"review": review_id, "key": part.key, "chosen": result or None, "text": feedback.strip()})
+    values = _result_rows(review_id, parts, entries)
     stored = [v for v in values if v["key"] in target.stored_parts]
     new = [v for v in values if v["key"] not in target.stored_parts]
     connection = db.session.connection()
@@ -266,7 +263,13 @@ def confirm_review(*, reviewer, assignment: Assignment, entries: dict[str, tuple
     return review
 
 
-_INSERT_RESULTS = insert(PartResult.__table__)
+def _result_rows(review_id: int, parts, entries: dict[str, tuple[str | None, str]]) -> list[dict]:
+    """The parameters of _UPDATE_RESULT / _INSERT_RESULT, one row per part."""
+    rows = []
+    for part in parts:
+        result, feedback = entries.get(part.key, (None, ""))
+        rows.append({"review": review_id, "key": part.key, "chosen": result or None, "text": feedback.strip()})
+    return rows
 
 
 def _store_confirmed(assignment: Assignment, version: Version, entries: dict[str, tuple[str | None, str]],
@@ -282,13 +285,9 @@ def _store_confirmed(assignment: Assignment, version: Version, entries: dict[str
     review = _review_for(assignment)
     review.confirmed_at = now
     db.session.flush()
-    rows = [
-        {"review_id": review.id, "part_key": part.key, "result": result or None, "feedback": feedback.strip()}
-        for part in version.requirements.parts
-        for result, feedback in [entries.get(part.key, (None, ""))]
-    ]
-    db.session.execute(_INSERT_RESULTS, rows)
-    return review, {row["part_key"]: row["result"] for row in rows}
+    rows = _result_rows(review.id, version.requirements.parts, entries)
+    db.session.execute(_INSERT_RESULT, rows)
+    return review, {row["key"]: row["chosen"] for row in rows}
 
 
 def _require_open(reviewer, assignment: Assignment) -> None:
